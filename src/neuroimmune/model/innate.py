@@ -1,0 +1,102 @@
+"""Pathogens and innate immunity: endotoxin, monocytes, plasma cytokines, CRP.
+
+Structure after the human endotoxemia model of Windoloski, Olufsen et al. (bolus vs
+continuous LPS): resting monocytes are activated by endotoxin (amplified by TNF,
+restrained by IL-10) and secrete TNF, IL-6, IL-1beta and IL-10 with mutual Hill-type
+regulation. We add bacterial and viral pathogens (growth, resident and phagocytic
+clearance, after the acute-inflammation model of Reynolds et al. 2006), glucocorticoid
+and autonomic control of cytokine release, drug binding, and hepatic CRP.
+"""
+
+from neuroimmune.model.core import Derived, State, Subsystem, load_parameters
+
+_MONOCYTE_OUTPUT = (
+    "MA * hill_down(IL10, il10_cytokine_ic50, il10_cytokine_hill) * gc_suppression"
+)
+
+SUBSYSTEM = Subsystem(
+    name="innate",
+    title="Pathogen and innate immunity",
+    states=(
+        State("LPS", "pg/mL", 0.5, "LPS_translocation - k_LPS * LPS",
+              "plasma endotoxin"),
+        State("BAC", "dimensionless", 0.0,
+              "r_bacteria * BAC * (1 - BAC)"
+              " - BAC * (k_bacteria_resident / (1 + BAC / bacteria_resident_saturation)"
+              " + k_bacteria_phagocytes * MA + k_bacteria_adaptive * effector_excess"
+              " + k_bacteria_antibiotic * antibiotic_effect)",
+              "bacterial load, fraction of carrying capacity"),
+        State("VIR", "dimensionless", 0.0,
+              "r_virus * VIR * (1 - VIR)"
+              " - VIR * (k_virus_resident / (1 + VIR / virus_resident_saturation)"
+              " + k_virus_interferon * interferon_total + k_virus_adaptive * effector_excess)",
+              "viral load, fraction of carrying capacity"),
+        State("MR", "dimensionless", 1.0,
+              "k_monocyte_renewal * (1 - MR - MP - MA) - monocyte_activation * MR",
+              "resting monocytes, fraction of the healthy pool"),
+        State("MP", "dimensionless", 0.0,
+              "monocyte_activation * MR - k_monocyte_maturation * MP",
+              "monocytes committed by TLR signalling, not yet secreting (transcription lag)"),
+        State("MA", "dimensionless", 0.0,
+              "k_monocyte_maturation * MP - k_monocyte_deactivation * MA",
+              "activated monocytes/macrophages, fraction of the healthy pool"),
+        State("TNF", "pg/mL", 6.2,
+              "k_TNF * TNF_basal"
+              f" + p_TNF_monocyte * {_MONOCYTE_OUTPUT}"
+              " * hill_down(IL6, il6_tnf_ic50, il6_tnf_hill) * neural_tnf_brake * nsaid_tnf_gain"
+              " + p_TNF_tissue * effector_excess"
+              " - k_TNF * (1 + IFX / infliximab_tnf_kd) * TNF",
+              "free plasma TNF-alpha"),
+        State("IL6", "pg/mL", 0.6,
+              "k_IL6 * IL6_basal"
+              " + (p_IL6_monocyte + p_IL6_tnf * hill_up(TNF, tnf_il6_ec50, tnf_il6_hill))"
+              f" * {_MONOCYTE_OUTPUT}"
+              " + p_IL6_tissue * effector_excess + p_IL6_interferon * interferon_total"
+              " - k_IL6 * (1 - il6r_clearance_share * il6r_occupancy) * IL6",
+              "plasma IL-6"),
+        State("IL1b", "pg/mL", 0.8,
+              "k_IL1b * IL1b_basal"
+              f" + p_IL1b_monocyte * {_MONOCYTE_OUTPUT} * neural_tnf_brake"
+              " + p_IL1b_tissue * effector_excess - k_IL1b * IL1b",
+              "plasma IL-1beta"),
+        State("IL10", "pg/mL", 4.2,
+              "k_IL10 * IL10_basal"
+              " + (p_IL10_monocyte + p_IL10_il6 * hill_up(IL6, il6_il10_ec50, il6_il10_hill))"
+              " * MA * relative_gain(SNS, ne_il10_gain) - k_IL10 * IL10",
+              "plasma IL-10"),
+        State("CRP_synthesis", "dimensionless", 0.0,
+              "k_CRP_synthesis * (hill_up(il6_signal, il6_crp_ec50, il6_crp_hill)"
+              " - CRP_synthesis)",
+              "hepatic CRP synthesis activity (STAT3-driven transcription, delayed)"),
+        State("CRP", "mg/L", 0.8,
+              "k_CRP * CRP_basal + p_CRP * CRP_synthesis - k_CRP * CRP",
+              "plasma C-reactive protein"),
+    ),
+    derived=(
+        Derived("pathogen_load", "dimensionless", "BAC + VIR",
+                "bacterial plus viral load"),
+        Derived("pamp", "pg/mL",
+                "LPS + pamp_per_bacteria * BAC + pamp_per_virus * VIR",
+                "pathogen-associated molecular patterns, in LPS-equivalents"),
+        Derived("monocyte_activation", "1/h",
+                "k_monocyte_activation * hill_up(pamp, pamp_ec50, pamp_hill)"
+                " * (1 + tnf_monocyte_gain * hill_up(TNF, tnf_monocyte_ec50, tnf_monocyte_hill))"
+                " * hill_down(IL10, il10_monocyte_ic50, il10_monocyte_hill)",
+                "rate at which resting monocytes become activated"),
+        Derived("gc_suppression", "dimensionless",
+                "hill_down(glucocorticoid * GR_sensitivity, gc_cytokine_ic50, gc_cytokine_hill)",
+                "share of cytokine release left by glucocorticoid receptor signalling"),
+        Derived("neural_tnf_brake", "dimensionless",
+                "relative_brake(vagal_efferent, ach_tnf_gain) * relative_brake(SNS, ne_tnf_gain)",
+                "cholinergic (alpha7 nAChR) and adrenergic (beta2) restraint of TNF release"),
+        Derived("nsaid_tnf_gain", "dimensionless",
+                "1 + cox_tnf_disinhibition * cox_inhibition",
+                "loss of PGE2 restraint of TNF release under COX inhibition"),
+        Derived("il6_signal", "pg/mL", "IL6 * (1 - il6r_occupancy)",
+                "IL-6 that can still signal through its receptor"),
+        Derived("interferon_total", "dimensionless",
+                "hill_up(VIR, virus_interferon_ec50, 1) + interferon_effect",
+                "type I interferon activity, endogenous (virus) plus therapeutic"),
+    ),
+    parameters=load_parameters("innate"),
+)

@@ -1,0 +1,55 @@
+"""Biological motifs shared by every subsystem, as SBML function definitions.
+
+Rate laws call these by name (``hill_up(TNF, tnf_il6_ec50, tnf_il6_hill)``) instead
+of repeating Hill algebra, so a reader sees the biology and the SBML export carries
+the same functions for COPASI and Tellurium users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Motif:
+    """A named function of its arguments, written in SBML Level 3 infix."""
+
+    name: str
+    arguments: tuple[str, ...]
+    body: str
+    description: str
+
+
+MOTIFS: tuple[Motif, ...] = (
+    Motif(
+        "hill_up",
+        ("x", "K", "n"),
+        "piecewise(0, x <= 0, x^n / (x^n + K^n))",
+        "saturating activation: 0 at x = 0, one half at x = K, towards 1 above",
+    ),
+    Motif(
+        "hill_down",
+        ("x", "K", "n"),
+        "piecewise(1, x <= 0, K^n / (x^n + K^n))",
+        "saturating inhibition: 1 at x = 0, one half at x = K, towards 0 above",
+    ),
+    Motif(
+        "positive",
+        ("x", "w"),
+        "piecewise(x + w * ln(1 + exp(-x / w)), x > 0, w * ln(1 + exp(x / w)))",
+        "the part of x above zero, smoothed over a width w (softplus) so the solver"
+        " never meets a kink",
+    ),
+    Motif(
+        "relative_gain",
+        ("x", "g"),
+        "(1 + g * x) / (1 + g)",
+        "a modulation equal to 1 when x is at its reference value 1, rising with gain g",
+    ),
+    Motif(
+        "relative_brake",
+        ("x", "g"),
+        "(1 + g) / (1 + g * x)",
+        "a modulation equal to 1 when x is at its reference value 1, falling with gain g",
+    ),
+)
