@@ -65,7 +65,8 @@ def lps() -> None:
     data = pd.read_csv(COHORT).groupby("time_h").median()
     names = ["k_monocyte_activation", "pamp_ec50", "p_TNF_monocyte", "p_IL6_monocyte",
              "p_IL6_tnf", "p_IL10_monocyte", "p_IL10_il6", "k_monocyte_deactivation",
-             "k_monocyte_maturation", "tnf_il6_ec50"]
+             "k_monocyte_maturation", "tnf_il6_ec50", "il10_cytokine_ic50", "k_LPS",
+             "il6_tnf_ic50"]
     columns = ["TNF_pg_mL", "IL6_pg_mL", "IL10_pg_mL"]
 
     def residuals(p):
@@ -76,8 +77,10 @@ def lps() -> None:
             out.append(np.log(model) - np.log(data[column].to_numpy()))
         return np.concatenate(out)
 
-    fit(names, [1.5, 80, 4700, 160, 12000, 50, 5000, 0.6, 2.0, 185], residuals,
-        ([0.3, 5, 50, 1, 50, 0, 1, 0.3, 0.5, 50], [30, 500, 50000, 20000, 100000, 1000, 20000, 6, 10, 1000]))
+    x0 = [0.99, 40.6, 6030, 2.4, 62500, 71.5, 2250, 1.09, 1.14, 353, 25, 1.08, 560]
+    lower = [0.3, 5, 50, 1, 50, 0, 1, 0.3, 0.5, 50, 5, 0.5, 100]
+    upper = [30, 500, 50000, 20000, 200000, 1000, 20000, 6, 10, 1000, 100, 3, 2000]
+    fit(names, x0, residuals, (lower, upper))
 
 
 if __name__ == "__main__":

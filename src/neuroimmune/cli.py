@@ -1,0 +1,139 @@
+"""The ``neuroimmune`` command line: a thin layer over the Python API.
+
+User mistakes (a bad scenario, an unknown parameter, a file that cannot be written)
+end with a clear message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from neuroimmune.engines.base import SimulationError
+from neuroimmune.scenarios.loader import ScenarioError
+
+USAGE_ERROR = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
+    overrides: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            _fail(f"--set {pair!r}: write NAME=VALUE, e.g. --set baseline_stress=0.5")
+        try:
+            overrides[name.strip()] = float(text)
+        except ValueError:
+            _fail(f"--set {pair!r}: {text!r} is not a number")
+    return overrides
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="neuroimmune")
+def main() -> None:
+    """Simulate the gut-immune-brain axis: infections, stress, dysbiosis and treatments."""
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder for timecourse.csv, summary.json and timecourse.png.")
+@click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="Override a model parameter (repeatable).")
+@click.option("--no-plot", is_flag=True, help="Skip the figure.")
+def run(scenario: str, out_dir: Path, pairs: tuple[str, ...], no_plot: bool) -> None:
+    """Simulate SCENARIO (a built-in name or a TOML file) and write the results."""
+    from neuroimmune.analysis.summary import write_summary
+    from neuroimmune.io import write_timecourse
+    from neuroimmune.simulation import UnknownParameterError, simulate
+
+    overrides = _parse_overrides(pairs)
+    try:
+        result = simulate(scenario, **overrides)
+    except (ScenarioError, UnknownParameterError) as error:
+        _fail(str(error))
+    except SimulationError as error:
+        _fail(str(error))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_timecourse(result, out_dir / "timecourse.csv")
+        write_summary(result, out_dir / "summary.json")
+        if not no_plot:
+            from neuroimmune.plotting import plot_timecourse
+
+            plot_timecourse(result, out_dir / "timecourse.png")
+    except OSError as error:
+        _fail(f"cannot write results to {out_dir}: {error.strerror or error}")
+    click.echo(f"{result.scenario.name}: {len(result.time_h)} time points written to {out_dir}")
+
+
+@main.command()
+def scenarios() -> None:
+    """List the built-in scenarios."""
+    from neuroimmune.scenarios import builtin_scenarios
+
+    entries = builtin_scenarios()
+    width = max(map(len, entries))
+    for name, description in entries.items():
+        click.echo(f"{name:<{width}}  {description}")
+
+
+@main.command()
+@click.argument("scenario")
+def lint(scenario: str) -> None:
+    """Check a scenario file and report every problem at once."""
+    from neuroimmune.scenarios import load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as error:
+        _fail(str(error))
+    click.echo(f"{scenario}: ok ({len(loaded.interventions)} interventions)")
+
+
+@main.command("export-sbml")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--set", "pairs", multiple=True, metavar="NAME=VALUE",
+              help="Override a model parameter in the exported model (repeatable).")
+@click.option("--clock-start", type=float, default=8.0, show_default=True,
+              help="Clock time (h) that model time 0 stands for.")
+def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
+    """Write the composed model as SBML Level 3, starting from the resting state."""
+    from neuroimmune.io import write_atomically
+    from neuroimmune.simulation import UnknownParameterError
+    from neuroimmune.sbml_export import resting_sbml
+
+    overrides = _parse_overrides(pairs)
+    try:
+        text = resting_sbml(overrides, clock_start)
+    except UnknownParameterError as error:
+        _fail(str(error))
+    try:
+        write_atomically(out, text)
+    except OSError as error:
+        _fail(f"cannot write {out}: {error.strerror or error}")
+    click.echo(f"SBML Level 3 model written to {out}")
+
+
+@main.command()
+@click.option("--subsystem", default=None, help="Only this subsystem (e.g. innate, hpa).")
+def parameters(subsystem: str | None) -> None:
+    """List every parameter with its value, unit, range and source."""
+    from neuroimmune.model.compose import compose
+
+    for p in compose().parameters.values():
+        if subsystem and p.subsystem != subsystem:
+            continue
+        click.echo(f"{p.name} = {p.value:g} {p.unit}  [{p.low:g}, {p.high:g}]  "
+                   f"({p.subsystem}) {p.source}")
+
+
+if __name__ == "__main__":
+    main()
