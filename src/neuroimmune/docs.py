@@ -30,6 +30,8 @@ DEFAULT_PATH = Path(__file__).resolve().parents[2] / "docs" / "model.md"
 CALIBRATED_PREFIX = "calibrated"
 """A parameter whose source begins with this word was fitted by us to a data set."""
 
+TIMES = "\N{MULTIPLICATION SIGN}"
+
 _SOURCE_KINDS = (
     ("calibrated", "calibrated: fitted by us to a data set named in the source"),
     ("assumed", "assumed: a modelling choice, with its reason"),
@@ -102,7 +104,7 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     """A Markdown table; cells must already be escaped (see ``_cell``)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _subsystem_text(subsystem: Subsystem) -> str:
@@ -199,7 +201,7 @@ def _routes(agent: Agent) -> str:
     for route_name, route in agent.routes.items():
         default = " (default)" if route_name == agent.default_route else ""
         parts.append(f"{_code(route_name)}{default}: into {_code(route.target)}"
-                     f" × {_code(route.factor)}")
+                     f" {TIMES} {_code(route.factor)}")
     return "; ".join(parts)
 
 
@@ -221,9 +223,10 @@ def _agent_section(model: ComposedModel) -> list[str]:
         "",
     ]
     lines += _table(
-        ("agent", "description", "units × factor to base unit", "routes: state entered × factor"),
+        ("agent", "description", f"units {TIMES} factor to base unit",
+         f"routes: state entered {TIMES} factor"),
         [(_code(a.name), _cell(a.description),
-          "; ".join(f"{_code(unit)} × {_code(factor)}" for unit, factor in a.units.items()),
+          "; ".join(f"{_code(unit)} {TIMES} {_code(factor)}" for unit, factor in a.units.items()),
           _routes(a))
          for a in doses],
     )
@@ -307,9 +310,9 @@ def _calibration_section(model: ComposedModel) -> list[str]:
         "chosen so that the model reproduces the data set their source names. Those data sets",
         "are therefore **not evidence of validity**: agreement with them shows that the fit",
         "worked, not that the model is right, and a test that compares the model with them",
-        "is a check of the fit, not a validation. Parameters cited from another model's fit",
-        "(for example Dobreva et al. 2021, fitted to the Janum endotoxemia cohort) are",
-        "likewise tied to that model's data.",
+        "is a check of the fit, not a validation. Values cited from another model's fit to",
+        "the same data (the Dobreva et al. 2021 values were fitted to the Janum endotoxemia",
+        "cohort) are not independent of it either.",
         "",
     ]
     for data_set, parameters in groups.items():
@@ -327,9 +330,8 @@ def _calibration_section(model: ComposedModel) -> list[str]:
         "moves under a challenge or a treatment. They use literature facts that were not used",
         "in fitting any parameter above, so they are evidence (limited, qualitative) that the",
         "model's structure is right. Checks in `tests/unit/` test the code, not the biology.",
-        "A result should be trusted no further than these checks reach: quantities with no",
-        "held-out check (most long-term symptom trajectories, for example) are hypotheses",
-        "built from the sources in the parameter tables.",
+        "A result should be trusted no further than these checks reach: a quantity with no",
+        "held-out check rests on the sources in the parameter tables alone.",
         "",
     ]
     return lines

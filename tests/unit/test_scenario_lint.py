@@ -22,7 +22,7 @@ KNOWN = {
     "body_weight_kg": (40.0, 150.0),
     "baseline_stress": (0.0, 1.0),
     "microbiome_health": (0.0, 1.0),
-    "autoreactivity": (0.0, 3.0),
+    "autoreactivity": (0.0, 6.0),
     "depression_vulnerability": (0.0, 1.0),
 }
 

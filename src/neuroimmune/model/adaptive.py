@@ -13,11 +13,15 @@ SUBSYSTEM = Subsystem(
     name="adaptive",
     title="Adaptive and autoimmune",
     states=(
+        State("antigen_presentation", "dimensionless", 0.0,
+              "k_antigen_presentation * (saturating(pathogen_load, antigen_ec50)"
+              " - antigen_presentation)",
+              "dendritic-cell antigen presentation in lymph nodes (0-1), lagging the pathogen"),
         State("Teff", "dimensionless", 1.0,
-              "k_teff * ((1 + teff_antigen_gain * hill_up(pathogen_load, antigen_ec50, 1)"
+              "k_teff * ((1 + teff_antigen_gain * antigen_presentation"
               " * relative_gain(il6_signal / IL6_basal, il6_th17_gain)"
               " + autoreactivity * hill_up(Teff, teff_auto_ec50, teff_auto_hill))"
-              " * relative_brake(Treg, treg_suppression_gain) * gc_suppression / gc_teff_reference"
+              " * relative_brake(Treg, treg_suppression_gain) * gc_suppression / gc_suppression_reference"
               " - Teff)",
               "effector (Th17-like) T cells relative to health"),
         State("Treg", "dimensionless", 1.0,

@@ -49,7 +49,7 @@ SUBSYSTEM = Subsystem(
                 "activating input to microglia from brain cytokines"),
         Derived("IDO_activity", "dimensionless",
                 "1 + ido_interferon_gain * interferon_total"
-                " + ido_cytokine_gain * hill_up(peripheral_cytokines, ido_cytokine_ec50, 1)"
+                " + ido_cytokine_gain * saturating(peripheral_cytokines, ido_cytokine_ec50)"
                 " + ido_effector_gain * effector_excess",
                 "indoleamine 2,3-dioxygenase activity relative to health"),
         Derived("serotonin_synthesis", "dimensionless",

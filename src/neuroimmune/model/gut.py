@@ -43,7 +43,7 @@ SUBSYSTEM = Subsystem(
     ),
     derived=(
         Derived("gut_inflammation", "dimensionless",
-                "hill_up(peripheral_cytokines, gut_inflammation_ec50, 1)",
+                "saturating(peripheral_cytokines, gut_inflammation_ec50)",
                 "mucosal inflammation that favours pathobionts"),
         Derived("gut_permeability_target", "dimensionless",
                 "relative_brake(SCFA, scfa_barrier_gain) * relative_gain(PB, pathobiont_barrier_gain)"

@@ -42,7 +42,7 @@ SUBSYSTEM = Subsystem(
                 "(baseline_stress + stressor_intensity) * (1 - resilience_stress_buffer * resilience)",
                 "perceived stress, 0 calm, 1 a Trier-like test"),
         Derived("chronic_load", "dimensionless",
-                "stress_level + gr_inflammation_weight * hill_up(il6_signal, gr_il6_ec50, 1)",
+                "stress_level + gr_inflammation_weight * saturating(il6_signal, gr_il6_ec50)",
                 "sustained stress and inflammation that desensitise glucocorticoid receptors"),
         Derived("immune_hpa_drive", "dimensionless",
                 "hpa_cytokine_gain * hill_up(il6_signal + hpa_tnf_weight * TNF, hpa_cytokine_ec50,"

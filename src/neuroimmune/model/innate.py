@@ -81,8 +81,10 @@ SUBSYSTEM = Subsystem(
         Derived("monocyte_activation", "1/h",
                 "k_monocyte_activation * hill_up(pamp, pamp_ec50, pamp_hill)"
                 " * (1 + tnf_monocyte_gain * hill_up(TNF, tnf_monocyte_ec50, tnf_monocyte_hill))"
-                " * hill_down(IL10, il10_monocyte_ic50, il10_monocyte_hill)",
-                "rate at which resting monocytes become activated"),
+                " * hill_down(IL10, il10_monocyte_ic50, il10_monocyte_hill)"
+                " * gc_suppression / gc_suppression_reference",
+                "rate at which resting monocytes become activated (glucocorticoids restrain"
+                " TLR4 signalling, relative to a healthy mean cortisol)"),
         Derived("gc_suppression", "dimensionless",
                 "hill_down(glucocorticoid * GR_sensitivity, gc_cytokine_ic50, gc_cytokine_hill)",
                 "share of cytokine release left by glucocorticoid receptor signalling"),
@@ -95,7 +97,7 @@ SUBSYSTEM = Subsystem(
         Derived("il6_signal", "pg/mL", "IL6 * (1 - il6r_occupancy)",
                 "IL-6 that can still signal through its receptor"),
         Derived("interferon_total", "dimensionless",
-                "hill_up(VIR, virus_interferon_ec50, 1) + interferon_effect",
+                "saturating(VIR, virus_interferon_ec50) + interferon_effect",
                 "type I interferon activity, endogenous (virus) plus therapeutic"),
     ),
     parameters=load_parameters("innate"),

@@ -28,6 +28,14 @@ MOTIFS: tuple[Motif, ...] = (
         "saturating activation: 0 at x = 0, one half at x = K, towards 1 above",
     ),
     Motif(
+        "saturating",
+        ("x", "K"),
+        "x / (x + K)",
+        "Michaelis-Menten saturation, one half at x = K; smooth through x = 0, so it suits"
+        " quantities that rest at zero (pathogens, drugs) where a guarded Hill term would"
+        " put a kink in front of the solver",
+    ),
+    Motif(
         "hill_down",
         ("x", "K", "n"),
         "piecewise(1, x <= 0, K^n / (x^n + K^n))",

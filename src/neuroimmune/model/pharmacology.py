@@ -67,11 +67,11 @@ SUBSYSTEM = Subsystem(
                 "(SER / ser_sert_ec50 + PAR / par_sert_ec50)"
                 " / (1 + SER / ser_sert_ec50 + PAR / par_sert_ec50)",
                 "share of serotonin transporters blocked by SSRIs (competitive)"),
-        Derived("interferon_effect", "dimensionless", "hill_up(IFN, ifn_ec50, 1)",
+        Derived("interferon_effect", "dimensionless", "saturating(IFN, ifn_ec50)",
                 "type I interferon receptor activity from therapy"),
         Derived("cox_inhibition", "dimensionless", "NSAID / (NSAID + nsaid_cox_ic50)",
                 "cyclooxygenase inhibition by ibuprofen"),
-        Derived("antibiotic_effect", "dimensionless", "hill_up(ABX, abx_ec50, 1)",
+        Derived("antibiotic_effect", "dimensionless", "saturating(ABX, abx_ec50)",
                 "antibacterial activity relative to saturating exposure"),
     ),
     parameters=load_parameters("pharmacology"),

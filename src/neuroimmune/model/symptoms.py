@@ -54,7 +54,7 @@ SUBSYSTEM = Subsystem(
         Derived("anxiety", "dimensionless",
                 "1 - (1 - ("
                 + _symptom("anxiety_floor", "anxiety_sickness_weight", "anxiety_depression_weight")
-                + ")) * (1 - anxiety_stress_weight * hill_up(stress_level, anxiety_stress_ec50, 1))",
+                + ")) * (1 - anxiety_stress_weight * saturating(stress_level, anxiety_stress_ec50))",
                 "anxiety score (0-1)"),
         Derived("cognitive_impairment", "dimensionless",
                 _symptom("cognition_floor", "cognition_sickness_weight",
