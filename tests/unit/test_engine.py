@@ -1,0 +1,94 @@
+"""Interventions are applied exactly at their times; runs reproduce bit for bit."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import neuroimmune as ni
+from neuroimmune.scenarios.schedule import scenario_events
+from neuroimmune.simulation import default_engine
+from tests.conftest import at
+
+
+def states_of(result: ni.SimulationResult, states: list[str]) -> dict[str, np.ndarray]:
+    """Re-run a result's scenario reading internal states (drug concentrations)."""
+    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
+    events = scenario_events(result.scenario, result.parameters)
+    return default_engine().simulate(parameters, events, result.time_h, states)
+
+
+def test_bolus_lands_exactly_at_an_off_grid_time(inline):
+    """2 ng/kg at t = 1.234 h: plasma LPS decays from 50 pg/mL from that instant."""
+    result = inline(4, [{"agent": "lps", "amount": 2.0, "unit": "ng/kg", "at_h": 1.234}],
+                    output_step_h=0.001)
+    k = result.parameters["k_LPS"]
+    baseline = result["LPS_plasma_pg_mL"][0]
+    dose = 2.0 * 1000 / result.parameters["plasma_volume_mL_per_kg"]
+    before = result.time_h < 1.234
+    assert np.allclose(result["LPS_plasma_pg_mL"][before], baseline, rtol=1e-3)
+    for t in (1.3, 2.0, 3.5):
+        expected = baseline + dose * math.exp(-k * (t - 1.234))
+        assert abs(at(result, "LPS_plasma_pg_mL", t) - expected) < 0.01 * dose
+
+
+def test_infusion_delivers_its_amount_at_a_constant_rate(inline):
+    """1 g of antibiotic IV over 2 h: one-compartment infusion, analytic solution."""
+    result = inline(6, [{"agent": "antibiotic", "amount": 1.0, "unit": "g", "route": "iv",
+                         "from_h": 1.0, "to_h": 3.0}], output_step_h=0.01)
+    p = result.parameters
+    rate = 1000.0 / p["abx_V_L"] / 2.0  # ug/mL per hour
+    k = p["k_abx"]
+    concentration = {t: rate / k * (1 - math.exp(-k * (t - 1.0))) for t in (2.0, 3.0)}
+    concentration[5.0] = concentration[3.0] * math.exp(-k * 2.0)
+    raw = states_of(result, ["ABX"])
+    for t, expected in concentration.items():
+        assert abs(np.interp(t, result.time_h, raw["ABX"]) - expected) < 1e-4 * expected
+
+
+def test_repeated_doses_accumulate_to_the_expected_steady_state(inline):
+    """Sertraline 50 mg daily: trough accumulation ratio 1 / (1 - exp(-k * 24 h))."""
+    result = inline(24 * 21, [{"agent": "sertraline", "amount": 50, "unit": "mg",
+                               "at_h": 0, "every_h": 24, "until_h": 24 * 20}])
+    raw = states_of(result, ["SER"])
+    trough_day1 = np.interp(24.0, result.time_h, raw["SER"])
+    trough_day20 = np.interp(24.0 * 20, result.time_h, raw["SER"])
+    k = result.parameters["k_ser"]
+    expected = 1 / (1 - math.exp(-k * 24))
+    assert abs(trough_day20 / trough_day1 - expected) < 0.05 * expected
+    half_life = math.log(2) / k
+    assert 24 <= half_life <= 28  # label: about 26 h
+
+
+def test_exposure_window_starts_and_ends_on_time(inline):
+    result = inline(6, [{"agent": "stressor", "from_h": 2.0, "to_h": 2.5, "intensity": 1.0}],
+                    output_step_h=0.01)
+    before = at(result, "anxiety", 2.0) - at(result, "anxiety", 1.99)
+    assert abs(before) < 1e-5  # nothing happens before the window opens
+    assert at(result, "anxiety", 2.01) > at(result, "anxiety", 2.0) + 0.05
+    assert at(result, "anxiety", 2.6) < at(result, "anxiety", 2.5) - 0.05  # and it closes
+
+
+def test_runs_reproduce_bit_for_bit():
+    first = ni.simulate("ifn_alpha_therapy").to_pandas()
+    second = ni.simulate("ifn_alpha_therapy").to_pandas()
+    assert first.equals(second)
+
+
+def test_unknown_override_is_refused_with_suggestions():
+    try:
+        ni.simulate("baseline", k_TNF_typo=1.0)
+    except ni.UnknownParameterError as error:
+        assert "k_TNF" in str(error)
+    else:
+        raise AssertionError("unknown parameter was accepted")
+
+
+def test_results_convert_to_pandas_and_xarray(builtin):
+    result = builtin("lps_2ngkg")
+    frame = result.to_pandas()
+    dataset = result.to_xarray()
+    assert list(frame.columns) == ["time_h", *ni.OBSERVABLE_NAMES]
+    assert dataset["TNF_pg_mL"].attrs["units"] == "pg/mL"
+    assert np.array_equal(dataset["time_h"].values, frame["time_h"].values)
