@@ -107,8 +107,8 @@ def lint(scenario: str) -> None:
 def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
     """Write the composed model as SBML Level 3, starting from the resting state."""
     from neuroimmune.io import write_atomically
-    from neuroimmune.simulation import UnknownParameterError
     from neuroimmune.sbml_export import resting_sbml
+    from neuroimmune.simulation import UnknownParameterError
 
     overrides = _parse_overrides(pairs)
     try:

@@ -38,7 +38,7 @@ def test_cortisol_rhythm_peaks_in_the_morning_and_falls_at_night(builtin):
 
 def test_resting_patient_stays_at_rest(builtin):
     result = builtin("baseline")
-    for name in CYTOKINES + ["CRP_mg_L", "commensals", "SCFA", "tryptophan_uM"]:
+    for name in [*CYTOKINES, "CRP_mg_L", "commensals", "SCFA", "tryptophan_uM"]:
         values = result[name]
         assert np.ptp(values) <= 0.15 * values[0], name
     assert result["pathogen"].max() < 1e-9

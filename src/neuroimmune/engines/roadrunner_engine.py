@@ -8,6 +8,7 @@ scenario's clock time, so every run starts from that patient's own resting state
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -52,12 +53,18 @@ class RoadRunnerEngine(Engine):
         self._model = compose()
         self._defaults = self._model.default_values()
         self._burn_in_h = burn_in_h
+        self._loaded: dict[str, float] = {}  # parameters now set away from their defaults
         self._burn_in_cache: dict[tuple[tuple[str, float], ...], dict[str, float]] = {}
 
     def _load(self, parameters: Mapping[str, float], state: Mapping[str, float]) -> None:
+        """Set parameters (only those that differ from what the instance holds) and states."""
         rr = self._rr
-        for name, default in self._defaults.items():
-            rr[name] = parameters.get(name, default)
+        wanted = {name: float(value) for name, value in parameters.items()}
+        for name in self._loaded.keys() | wanted.keys():
+            value = wanted.get(name, self._defaults[name])
+            if self._loaded.get(name, self._defaults[name]) != value:
+                rr[name] = value
+        self._loaded = {n: v for n, v in wanted.items() if v != self._defaults[n]}
         for name, value in state.items():
             rr[name] = value
 
@@ -120,9 +127,11 @@ class RoadRunnerEngine(Engine):
         for event in events:
             by_time.setdefault(event.time_h, []).append(event)
         filled = 1
-        for start, stop in zip(boundaries[:-1], boundaries[1:], strict=True):
+        for start, stop in itertools.pairwise(boundaries):
             for event in by_time.get(start, ()):
                 rr[event.target] = rr[event.target] + event.value
+                if event.kind == "add_parameter":
+                    self._loaded[event.target] = rr[event.target]
             upto = int(np.searchsorted(output_times, stop, side="right"))
             inside = output_times[filled:upto]
             times = np.concatenate(([start], inside, [stop] if not inside.size or

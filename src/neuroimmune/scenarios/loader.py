@@ -146,10 +146,12 @@ def _resolve(source: str | Path) -> Path:
 def _syntax_problem(error: tomllib.TOMLDecodeError) -> Problem:
     message = str(error)
     match = _TOML_POSITION.search(message)
-    if match and match[1]:
+    if not match:
+        location = ""
+    elif match[1]:
         location = f"line {match[1]}, column {match[2]}"
     else:
-        location = "end of file" if match else ""
+        location = "end of file"
     reason = message[: match.start()] if match else message
     if reason.startswith("Cannot overwrite") or reason.startswith("Cannot declare"):
         fix = "a key or table is given twice; keep one (each dose is its own [[intervention]])"
