@@ -55,8 +55,8 @@ def main() -> None:
             lambda s=scenario: ni.simulate(s, engine=engine), repeats)))
         weights = iter(range(10**6))
         rows.append((f"{name}: new patient (burn-in)", median_seconds(
-            lambda s=scenario: ni.simulate(s, engine=engine,
-                                           body_weight_kg=60 + next(weights) * 1e-3),
+            lambda s=scenario, w=weights: ni.simulate(s, engine=engine,
+                                                      body_weight_kg=60 + next(w) * 1e-3),
             repeats)))
         rows.append((f"{name}: cold (compile + burn-in)", median_seconds(
             lambda s=scenario: ni.simulate(s, engine=RoadRunnerEngine()), max(3, repeats // 10))))

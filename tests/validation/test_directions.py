@@ -88,6 +88,8 @@ def test_interferon_induces_ido_and_lowers_brain_serotonin(builtin):
 
 
 def test_interferon_depression_builds_over_weeks_after_early_fatigue(builtin):
+    """The size of the HAM-D rise was used to set four couplings (calibration check);
+    the order, fatigue before mood, was not (Capuron et al. 2002: held out)."""
     result = builtin("ifn_alpha_therapy")
     hamd0 = result["hamd"][0]
     assert at(result, "hamd", 12 * 7 * 24) > hamd0 + 5

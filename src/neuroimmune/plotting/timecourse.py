@@ -42,6 +42,10 @@ LOG_DECADES_SHOWN = 4
 zeros, which a log axis cannot draw) are clipped to that floor. Assay detection limits
 sit about 3-4 decades below peak cytokine levels, so nothing measurable is lost."""
 
+SOLVER_DUST = 1e-9
+"""Values below this are integration noise around an absent quantity (a pathogen that
+was never given), not data: a log axis treats them as zero."""
+
 LOG_RANGE_IF_ALL_ZERO = (1e-3, 1.0)
 """Log-axis range when every series on it is zero (e.g. no pathogen was given)."""
 
@@ -113,7 +117,7 @@ def _log_floor(series: Sequence[np.ndarray]) -> float | None:
     None when nothing is positive. Hugging the data keeps a slowly varying series
     (IL-6 between 1 and 5 pg/mL over weeks) from being squashed against the top.
     """
-    positive = np.concatenate([y[np.isfinite(y) & (y > 0)] for y in series])
+    positive = np.concatenate([y[np.isfinite(y) & (y > SOLVER_DUST)] for y in series])
     if positive.size == 0:
         return None
     return max(float(positive.min()), float(positive.max()) / 10.0**LOG_DECADES_SHOWN)
