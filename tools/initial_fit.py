@@ -63,7 +63,7 @@ def cortisol() -> None:
 
 def lps() -> None:
     data = pd.read_csv(COHORT).groupby("time_h").median()
-    names = ["k_monocyte_activation", "pamp_ec50", "p_TNF_monocyte", "p_IL6_monocyte",
+    names = ["k_monocyte_activation", "p_TNF_monocyte", "p_IL6_monocyte",
              "p_IL6_tnf", "p_IL10_monocyte", "p_IL10_il6", "k_monocyte_deactivation",
              "k_monocyte_maturation", "tnf_il6_ec50", "il10_cytokine_ic50", "k_LPS",
              "il6_tnf_ic50"]
@@ -77,9 +77,9 @@ def lps() -> None:
             out.append(np.log(model) - np.log(data[column].to_numpy()))
         return np.concatenate(out)
 
-    x0 = [0.99, 40.6, 6030, 2.4, 62500, 71.5, 2250, 1.09, 1.14, 353, 25, 1.08, 560]
-    lower = [0.3, 5, 50, 1, 50, 0, 1, 0.3, 0.5, 50, 5, 0.5, 100]
-    upper = [30, 500, 50000, 20000, 200000, 1000, 20000, 6, 10, 1000, 100, 3, 2000]
+    x0 = [1.0, 11870, 4.3, 138500, 135, 3710, 1.5, 1.53, 441, 36.9, 0.96, 1881]
+    lower = [0.1, 50, 0, 100, 0, 1, 0.3, 0.5, 50, 5, 0.5, 100]
+    upper = [20, 100000, 10000, 1000000, 1000, 20000, 5, 10, 1000, 60, 3, 2000]
     fit(names, x0, residuals, (lower, upper))
 
 

@@ -35,6 +35,18 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
     return overrides
 
 
+def _warn_outside_ranges(overrides: dict[str, float]) -> None:
+    """An override outside its plausible range is allowed (exploration) but flagged."""
+    from neuroimmune.model.compose import compose
+
+    parameters = compose().parameters
+    for name, value in overrides.items():
+        known = parameters.get(name)
+        if known is not None and not known.low <= value <= known.high:
+            click.echo(f"warning: --set {name}={value:g} lies outside its plausible range "
+                       f"[{known.low:g}, {known.high:g}] {known.unit}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="neuroimmune")
 def main() -> None:
@@ -55,6 +67,7 @@ def run(scenario: str, out_dir: Path, pairs: tuple[str, ...], no_plot: bool) -> 
     from neuroimmune.simulation import UnknownParameterError, simulate
 
     overrides = _parse_overrides(pairs)
+    _warn_outside_ranges(overrides)
     try:
         result = simulate(scenario, **overrides)
     except (ScenarioError, UnknownParameterError) as error:

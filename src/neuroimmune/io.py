@@ -4,25 +4,46 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
-from neuroimmune.result import SimulationResult
+if TYPE_CHECKING:
+    from neuroimmune.result import SimulationResult
+
+FILE_MODE = 0o644
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
+@contextmanager
+def atomic_output(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO]:
+    """A stream to a temporary file beside ``path``, renamed into place only on success.
+
+    A crash or error mid-write leaves any earlier file at ``path`` untouched and no
+    temporary file behind.
+    """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
+        if hasattr(os, "fchmod"):  # absent on Windows before Python 3.13
+            os.fchmod(handle, FILE_MODE)
+        with os.fdopen(handle, "wb" if binary else "w",
+                       encoding=None if binary else "utf-8") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
-def write_timecourse(result: SimulationResult, path: Path) -> None:
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through ``atomic_output``."""
+    with atomic_output(path) as stream:
+        stream.write(text)
+
+
+def write_timecourse(result: SimulationResult, path: str | os.PathLike[str]) -> None:
     """The observables as CSV, one row per output time, full double precision."""
     write_atomically(path, result.to_pandas().to_csv(index=False, float_format="%.10g"))

@@ -98,3 +98,10 @@ def test_console_script_runs_without_traceback(tmp_path):
     )
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
+
+
+def test_override_outside_its_range_is_run_but_flagged(tmp_path):
+    result = CliRunner().invoke(main, ["run", "baseline", "--out", str(tmp_path / "o"),
+                                       "--no-plot", "--set", "body_weight_kg=200"])
+    assert result.exit_code == 0
+    assert "outside its plausible range [40, 150] kg" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import antimony
 import libsbml
 import numpy as np
 import pytest
@@ -69,3 +70,19 @@ def test_overrides_are_written_into_the_export():
     model = libsbml.readSBMLFromString(text).getModel()
     assert model.getParameter("body_weight_kg").getValue() == 90.0
     assert model.getParameter("clock_start_h").getValue() == 20.0
+
+
+def test_antimony_reads_the_export_and_writes_back_an_equivalent_model(sbml_text):
+    """Tellurium loads models through Antimony: a round trip through Antimony text
+    must still simulate to the same trajectories."""
+    assert antimony.loadSBMLString(sbml_text) >= 0, antimony.getLastError()
+    text = antimony.getAntimonyString(None)
+    assert antimony.loadAntimonyString(text) >= 0, antimony.getLastError()
+    again = antimony.getSBMLString(None)
+    times = np.linspace(0, 24, 49)
+    selections = ["time", "cortisol", "TNF", "hamd"]
+    first = np.asarray(roadrunner.RoadRunner(sbml_text).simulate(times=times,
+                                                                 selections=selections))
+    second = np.asarray(roadrunner.RoadRunner(again).simulate(times=times,
+                                                              selections=selections))
+    assert np.allclose(first, second, rtol=1e-9, atol=1e-12)

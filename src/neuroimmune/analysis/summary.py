@@ -10,18 +10,17 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from neuroimmune.io import write_atomically
 from neuroimmune.observables import BY_NAME, OBSERVABLE_NAMES
 
 if TYPE_CHECKING:
     from neuroimmune.result import SimulationResult
 
-_FILE_MODE = 0o644
 """``mkstemp`` makes owner-only files; results are meant to be read by collaborators."""
 
 
@@ -118,16 +117,5 @@ def write_summary(result: SimulationResult, path: str | os.PathLike[str]) -> Pat
     """
     path = Path(path)
     text = json.dumps(summarize(result), indent=2, allow_nan=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # absent on Windows before Python 3.13
-            os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
     return path

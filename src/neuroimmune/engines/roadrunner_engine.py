@@ -18,8 +18,8 @@ from neuroimmune.engines.base import Engine, Event, SimulationError
 from neuroimmune.model.compose import compose, to_sbml
 
 BURN_IN_H = 2016.0
-"""Twelve weeks: ten time constants of the slowest state that matters at rest."""
-
+"""Twelve weeks: six time constants of the slowest mood process (depressive load, about
+two weeks); microglial priming (about a month) rests near zero, so it starts close."""
 
 TINY = 1e-30
 

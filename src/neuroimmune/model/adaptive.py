@@ -4,7 +4,9 @@ After the mucosal model of Leber et al. 2015 in spirit: antigen, helped by IL-6,
 expands effectors; regulatory T cells, induced by gut short-chain fatty acids (Smith
 et al. 2013; Arpaia et al. 2013), restrain them. Autoreactive help that grows with the
 effector pool itself makes the system bistable when autoreactivity is high: an
-infection can then tip a susceptible patient into a self-sustained flare.
+infection can then tip a susceptible patient into a self-sustained flare. TNF amplifies
+that autoreactive help (co-stimulation, tissue inflammation), which is why TNF blockade
+can end a flare.
 """
 
 from neuroimmune.model.core import Derived, State, Subsystem, load_parameters
@@ -20,7 +22,8 @@ SUBSYSTEM = Subsystem(
         State("Teff", "dimensionless", 1.0,
               "k_teff * ((1 + teff_antigen_gain * antigen_presentation"
               " * relative_gain(il6_signal / IL6_basal, il6_th17_gain)"
-              " + autoreactivity * hill_up(Teff, teff_auto_ec50, teff_auto_hill))"
+              " + autoreactivity * hill_up(Teff, teff_auto_ec50, teff_auto_hill)"
+              " * relative_gain(TNF / TNF_basal, tnf_autoimmune_gain))"
               " * relative_brake(Treg, treg_suppression_gain) * gc_suppression / gc_suppression_reference"
               " - Teff)",
               "effector (Th17-like) T cells relative to health"),

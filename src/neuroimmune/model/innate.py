@@ -3,7 +3,9 @@
 Structure after the human endotoxemia model of Windoloski, Olufsen et al. (bolus vs
 continuous LPS): resting monocytes are activated by endotoxin (amplified by TNF,
 restrained by IL-10) and secrete TNF, IL-6, IL-1beta and IL-10 with mutual Hill-type
-regulation. We add bacterial and viral pathogens (growth, resident and phagocytic
+regulation. Sustained endotoxin exposure makes monocytes tolerant (lower cytokine output per cell), as
+continuous-infusion studies show (Windoloski et al.; Kiers et al. 2017). We add
+bacterial and viral pathogens (growth, resident and phagocytic
 clearance, after the acute-inflammation model of Reynolds et al. 2006), glucocorticoid
 and autonomic control of cytokine release, drug binding, and hepatic CRP.
 """
@@ -12,6 +14,7 @@ from neuroimmune.model.core import Derived, State, Subsystem, load_parameters
 
 _MONOCYTE_OUTPUT = (
     "MA * hill_down(IL10, il10_cytokine_ic50, il10_cytokine_hill) * gc_suppression"
+    " * (1 - tolerance_max * tolerance)"
 )
 
 SUBSYSTEM = Subsystem(
@@ -40,6 +43,10 @@ SUBSYSTEM = Subsystem(
         State("MA", "dimensionless", 0.0,
               "k_monocyte_maturation * MP - k_monocyte_deactivation * MA",
               "activated monocytes/macrophages, fraction of the healthy pool"),
+        State("tolerance", "dimensionless", 0.0,
+              "k_tolerance_on * hill_up(pamp, pamp_ec50, pamp_hill) * (1 - tolerance)"
+              " - k_tolerance_off * tolerance",
+              "endotoxin tolerance of monocytes (0-1): sustained PAMP exposure reprogrammes them"),
         State("TNF", "pg/mL", 6.2,
               "k_TNF * TNF_basal"
               f" + p_TNF_monocyte * {_MONOCYTE_OUTPUT}"

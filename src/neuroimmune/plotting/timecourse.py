@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neuroimmune.io import atomic_output
 from neuroimmune.observables import BY_NAME, OBSERVABLES
 from neuroimmune.plotting.interventions import InterventionMark, intervention_marks
 
@@ -59,7 +59,6 @@ DAYS_AFTER_H = 72.0
 
 PNG_DPI = 150
 _LOG_PAD = 1.5  # headroom below the lowest point of a log axis, as a factor
-_FILE_MODE = 0o644
 
 _SHORT_LABELS: dict[str, str] = {
     "pathogen": "pathogen load",
@@ -245,19 +244,9 @@ def _draw_timeline(ax: Axes, marks: list[InterventionMark], scale: float,
 
 
 def _save_png(fig: Figure, path: Path) -> None:
-    """Save via a temp file and ``os.replace`` so a crash never leaves a broken PNG."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # absent on Windows before Python 3.13
-            os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=PNG_DPI)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Save through ``atomic_output`` so a crash never leaves a broken PNG."""
+    with atomic_output(path, binary=True) as stream:
+        fig.savefig(stream, format="png", dpi=PNG_DPI)
 
 
 def _time_tick_step(span: float, in_days: bool) -> float | None:
