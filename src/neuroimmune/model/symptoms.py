@@ -40,7 +40,9 @@ SUBSYSTEM = Subsystem(
                 " + sickness_interferon_weight * interferon_total, sickness_ec50, sickness_hill)",
                 "inputs that produce sickness behaviour"),
         Derived("depressive_drive", "dimensionless",
-                "positive(depression_vulnerability + serotonin_mood_weight * ln(1 / serotonergic_tone)"
+                "positive(depression_vulnerability"
+                " + serotonin_mood_weight * positive(ln(1 / serotonergic_tone), smoothing_width)"
+                " - serotonin_relief_weight * positive(ln(serotonergic_tone), smoothing_width)"
                 " + quin_mood_weight * positive(QUIN - 1, smoothing_width) + priming_mood_weight * priming"
                 " + gr_mood_weight * (1 - GR_sensitivity) + stress_mood_weight * stress_level"
                 " + gut_mood_weight * (1 - vagal_gut), smoothing_width)",
