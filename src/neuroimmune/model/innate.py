@@ -3,10 +3,11 @@
 Structure after the human endotoxemia model of Windoloski, Olufsen et al. (bolus vs
 continuous LPS): resting monocytes are activated by endotoxin (amplified by TNF,
 restrained by IL-10) and secrete TNF, IL-6, IL-1beta and IL-10 with mutual Hill-type
-regulation. Sustained endotoxin exposure makes monocytes tolerant (lower cytokine output per cell), as
-continuous-infusion studies show (Windoloski et al.; Kiers et al. 2017). We add
-bacterial and viral pathogens (growth, resident and phagocytic
-clearance, after the acute-inflammation model of Reynolds et al. 2006), glucocorticoid
+regulation. A committed-monocyte stage gives the hour of transcription lag before TNF
+appears. Sustained endotoxin exposure makes monocytes tolerant (lower cytokine output
+per cell), as continuous-infusion studies show (Windoloski et al.; Kiers et al. 2017).
+We add bacterial and viral pathogens (growth, resident and phagocytic clearance, after
+the acute-inflammation model of Reynolds et al. 2006), glucocorticoid
 and autonomic control of cytokine release, drug binding, and hepatic CRP.
 """
 
