@@ -136,6 +136,67 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
 
 
 @main.command()
+@click.argument("problem")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Output folder (default: calibration/PROBLEM).")
+@click.option("--starts", default=20, show_default=True, help="Multi-start count.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the start points.")
+@click.option("--workers", default=2, show_default=True, help="Processes over starts.")
+@click.option("--samples", default=0, show_default=True,
+              help="Posterior samples for uncertainty (0 to skip).")
+@click.option("--population", is_flag=True, help="Also fit each subject (population spread).")
+@click.option("--install", is_flag=True, help="Make the result the package defaults.")
+def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, workers: int,
+              samples: int, population: bool, install: bool) -> None:
+    """Fit PROBLEM (see `neuroimmune calibrate --list`) to its human data."""
+    from neuroimmune.calibration.problem import ProblemError
+    from neuroimmune.calibration.run import CalibrationSettings, run_calibration
+
+    if starts < 1 or workers < 1 or samples < 0:
+        _fail("--starts and --workers must be at least 1 and --samples at least 0")
+    out_dir = out_dir or Path("calibration") / problem
+    settings = CalibrationSettings(starts, seed, workers, samples, population, install)
+    try:
+        fit = run_calibration(problem, out_dir, settings)
+    except ProblemError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot write to {out_dir}: {error.strerror or error}")
+    click.echo(f"{problem}: best NLL {fit.best_nll:.3f}; results in {out_dir}")
+
+
+@main.command("export-petab")
+@click.argument("problem")
+@click.argument("out", type=click.Path(path_type=Path))
+def export_petab(problem: str, out: Path) -> None:
+    """Write calibration PROBLEM as a PEtab v1 folder OUT (model, tables, YAML)."""
+    from neuroimmune.calibration.petab_export import write_petab
+    from neuroimmune.calibration.problem import ProblemError, load_problem
+
+    try:
+        path = write_petab(load_problem(problem), out)
+    except ProblemError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot write to {out}: {error.strerror or error}")
+    click.echo(f"PEtab problem written to {path}")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("validation"),
+              show_default=True, help="Folder for report.md and its figures.")
+def validate(out_dir: Path) -> None:
+    """Overlay the model on every data set, calibration and held-out, in a report."""
+    from neuroimmune.calibration.validate import write_report
+
+    try:
+        path = write_report(out_dir)
+    except OSError as error:
+        _fail(f"cannot write to {out_dir}: {error.strerror or error}")
+    click.echo(f"validation report written to {path}")
+
+
+@main.command()
 @click.option("--subsystem", default=None, help="Only this subsystem (e.g. innate, hpa).")
 def parameters(subsystem: str | None) -> None:
     """List every parameter with its value, unit, range and source."""

@@ -42,7 +42,11 @@ class RoadRunnerEngine(Engine):
     """One libRoadRunner instance, reused across runs; not thread-safe (one per worker)."""
 
     def __init__(self, relative_tolerance: float = 1e-6, absolute_tolerance: float = 1e-12,
-                 burn_in_h: float = BURN_IN_H) -> None:
+                 burn_in_h: float = BURN_IN_H, warm_start: bool = False) -> None:
+        """``warm_start``: burn a new patient in from the default patient's resting state
+        (itself burned in for ``BURN_IN_H``) over ``burn_in_h`` only. Calibration uses it
+        with a few days, enough for the fast subsystems it fits; slow states (mood,
+        microbiome) then start from the default patient's rest."""
         import roadrunner
 
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
@@ -53,6 +57,7 @@ class RoadRunnerEngine(Engine):
         self._model = compose()
         self._defaults = self._model.default_values()
         self._burn_in_h = burn_in_h
+        self._warm_start = warm_start
         self._loaded: dict[str, float] = {}  # parameters now set away from their defaults
         self._burn_in_cache: dict[tuple[tuple[str, float], ...], dict[str, float]] = {}
 
@@ -71,9 +76,9 @@ class RoadRunnerEngine(Engine):
     def initial_state(self, parameters: Mapping[str, float]) -> dict[str, float]:
         key = tuple(sorted((k, float(v)) for k, v in parameters.items()))
         if key not in self._burn_in_cache:
-            nominal = {state.name: state.initial for state in self._model.states}
-            self._load(parameters, nominal)
-            self._integrate(-self._burn_in_h, 0.0, "the burn-in to the resting state")
+            start, length = self._burn_in_start(parameters)
+            self._load(parameters, start)
+            self._integrate(-length, 0.0, "the burn-in to the resting state")
             state = {name: _flush_tiny(self._rr[name]) for name in self._model.state_names}
             diverged = sorted(name for name, value in state.items() if not np.isfinite(value))
             if diverged:
@@ -86,6 +91,19 @@ class RoadRunnerEngine(Engine):
             if len(self._burn_in_cache) > 1024:
                 self._burn_in_cache.pop(next(iter(self._burn_in_cache)))
         return dict(self._burn_in_cache[key])
+
+    def _burn_in_start(self, parameters: Mapping[str, float]) -> tuple[dict[str, float], float]:
+        """Where a burn-in starts, and for how long it runs."""
+        clock = {"clock_start_h": parameters.get("clock_start_h", self._defaults["clock_start_h"])}
+        if self._warm_start and dict(parameters) != clock:
+            saved = self._burn_in_h, self._warm_start
+            self._burn_in_h, self._warm_start = BURN_IN_H, False
+            try:
+                default_rest = self.initial_state(clock)
+            finally:
+                self._burn_in_h, self._warm_start = saved
+            return default_rest, self._burn_in_h
+        return {state.name: state.initial for state in self._model.states}, self._burn_in_h
 
     def _integrate(self, start: float, end: float, what: str,
                    times: np.ndarray | None = None) -> np.ndarray | None:

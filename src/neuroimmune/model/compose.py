@@ -96,6 +96,33 @@ def _check(subsystems: tuple[Subsystem, ...], states, derived, parameters) -> No
             raise CompositionError(f"{item}: undefined names {sorted(undefined)}")
 
 
+def _apply_calibrations(parameters: dict[str, Parameter]) -> None:
+    """Replace values with installed calibrations (``parameters/calibrated/*.toml``).
+
+    Each installed file is the output of ``neuroimmune calibrate --install``; its values
+    become the defaults and its provenance becomes their source.
+    """
+    import tomllib
+    from dataclasses import replace
+    from importlib import resources
+
+    folder = resources.files("neuroimmune.model").joinpath("parameters/calibrated")
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        calibration = tomllib.loads(entry.read_text(encoding="utf-8"))
+        origin = calibration["provenance"]
+        source = (f"calibrated to {origin['dataset']} by `neuroimmune calibrate "
+                  f"{origin['problem']}` ({origin['date']}, NLL {origin['nll']:.2f}, "
+                  f"{origin['converged_starts']}/{origin['n_starts']} starts at the optimum)")
+        for name, value in calibration["values"].items():
+            if name not in parameters:
+                raise CompositionError(f"{entry.name}: unknown parameter {name!r}")
+            parameters[name] = replace(parameters[name], value=float(value), source=source)
+
+
 @cache
 def compose() -> ComposedModel:
     """Join all subsystems into one model (cached: the model is immutable data)."""
@@ -103,6 +130,7 @@ def compose() -> ComposedModel:
     derived = tuple(d for sub in SUBSYSTEMS for d in sub.derived)
     parameters = {p.name: p for sub in SUBSYSTEMS for p in sub.parameters}
     parameters.update({p.name: p for p in inputs})
+    _apply_calibrations(parameters)
     _check(SUBSYSTEMS, states, derived, parameters)
     return ComposedModel(states, derived, parameters, tuple(p.name for p in inputs))
 

@@ -1,0 +1,1 @@
+"""Calibration to human data: data sets, PEtab problems, multi-start fits, uncertainty."""
