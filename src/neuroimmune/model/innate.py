@@ -64,7 +64,7 @@ SUBSYSTEM = Subsystem(
               "plasma IL-6"),
         State("IL1b", "pg/mL", 0.8,
               "k_IL1b * IL1b_basal"
-              f" + p_IL1b_monocyte * {_MONOCYTE_OUTPUT} * neural_tnf_brake"
+              f" + il1b_tnf_release_ratio * p_TNF_monocyte * {_MONOCYTE_OUTPUT} * neural_tnf_brake"
               " + p_IL1b_tissue * effector_excess - k_IL1b * IL1b",
               "plasma IL-1beta"),
         State("IL10", "pg/mL", 4.2,
