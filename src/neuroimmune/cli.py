@@ -148,7 +148,7 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
 @click.option("--install", is_flag=True, help="Make the result the package defaults.")
 def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, workers: int,
               samples: int, population: bool, install: bool) -> None:
-    """Fit PROBLEM (see `neuroimmune calibrate --list`) to its human data."""
+    """Fit calibration PROBLEM (lps_cohort, cortisol_rhythm) to its human data."""
     from neuroimmune.calibration.problem import ProblemError
     from neuroimmune.calibration.run import CalibrationSettings, run_calibration
 
@@ -208,6 +208,15 @@ def parameters(subsystem: str | None) -> None:
         click.echo(f"{p.name} = {p.value:g} {p.unit}  [{p.low:g}, {p.high:g}]  "
                    f"({p.subsystem}) {p.source}")
 
+
+def _register_extensions() -> None:
+    """Commands that live beside their own layer (the web app) join the main group."""
+    from neuroimmune.web.command import serve
+
+    main.add_command(serve)
+
+
+_register_extensions()
 
 if __name__ == "__main__":
     main()

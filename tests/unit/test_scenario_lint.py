@@ -17,6 +17,7 @@ from neuroimmune.scenarios import (
     scenario_from_dict,
     scenario_to_toml,
 )
+from neuroimmune.scenarios.lint import lint_scenario
 
 KNOWN = {
     "body_weight_kg": (40.0, 150.0),
@@ -243,3 +244,11 @@ def test_back_to_back_windows_do_not_overlap() -> None:
              "every_h": 24, "until_h": 48}]},
         KNOWN)
     assert len(scenario.interventions) == 2
+
+
+def test_absurd_repeat_schedule_is_a_problem_not_a_crash():
+    data = {"name": "x", "duration_h": 24, "intervention": [
+        {"agent": "lps", "amount": 1.0, "unit": "ng/kg", "at_h": 0.0,
+         "every_h": 1e-300, "until_h": 1e300}]}
+    problems = lint_scenario(data, KNOWN)
+    assert any(p.location.startswith("intervention[0]") for p in problems)

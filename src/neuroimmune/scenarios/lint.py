@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -63,7 +64,10 @@ def repeat_count(first_h: float, every_h: float | None, until_h: float | None) -
         return 1
     if every_h <= 0 or until_h < first_h:
         return 1
-    return math.floor((until_h - first_h) / every_h + REPEAT_TOLERANCE) + 1
+    span = (until_h - first_h) / every_h + REPEAT_TOLERANCE
+    if not math.isfinite(span) or span >= sys.maxsize:
+        return sys.maxsize  # absurd schedules (every_h = 1e-300) are caught as too many
+    return math.floor(span) + 1
 
 
 def lint_scenario(
