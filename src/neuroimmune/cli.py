@@ -211,9 +211,11 @@ def parameters(subsystem: str | None) -> None:
 
 def _register_extensions() -> None:
     """Commands that live beside their own layer (the web app) join the main group."""
+    from neuroimmune.population.command import population, trial
     from neuroimmune.web.command import serve
 
-    main.add_command(serve)
+    for command in (serve, population, trial):
+        main.add_command(command)
 
 
 _register_extensions()

@@ -1,0 +1,177 @@
+"""Virtual patients per second, as ratios to a plain libRoadRunner loop, in one run.
+
+Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
+  plain libRoadRunner   the exported SBML (``resting_sbml()``: the default patient's rest)
+                        in a Python loop, parameters set per patient, doses added between
+                        segments: the reference a user would write. It skips each
+                        patient's burn-in to their own resting state, so it is faster
+                        than, and not the same answer as, the engines below.
+  default engine loop   ``neuroimmune.simulate`` per patient (full burn-in each), on a
+                        fresh engine per scenario (no resting states cached).
+  pool                  ``run_population`` on a local Dask cluster (2 worker processes),
+                        chunks of 100, Parquet chunk files, merge and summary included;
+                        cluster start-up reported apart.
+  pool, warm start      the same with ``RoadRunnerEngine(burn_in_h=96, warm_start=True)``
+                        per worker: faster, approximate (slow states keep the default
+                        patient's rest; see docs/population.md).
+Peak memory: resident set size of this process and its workers together (sampled
+every 0.1 s with psutil), per pool case.
+
+Run: ``python benchmarks/bench_population.py [--n 1000] [--large 10000]``
+(``--large`` adds pool and plain-loop rows for lps_2ngkg at that N).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import psutil
+import roadrunner
+
+import neuroimmune as ni
+from neuroimmune.engines import RoadRunnerEngine
+from neuroimmune.model.compose import compose
+from neuroimmune.population import RunSettings, model_columns, run_population, sample_patients
+from neuroimmune.population.engine_pool import DaskPoolEngine
+from neuroimmune.sbml_export import resting_sbml
+from neuroimmune.scenarios import load_scenario
+from neuroimmune.scenarios.schedule import scenario_events
+from neuroimmune.simulation import output_times
+
+SEED = 1
+WORKERS = 2
+
+
+class PeakMemory:
+    """Largest total RSS of this process and its children while active."""
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        self.peak = 0
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def plain_runner(scenario) -> roadrunner.RoadRunner:
+    """The exported SBML loaded once (not timed, like the pool's start-up)."""
+    runner = roadrunner.RoadRunner(resting_sbml(clock_start_h=scenario.clock_start_h))
+    runner.integrator.relative_tolerance = 1e-6
+    runner.integrator.absolute_tolerance = 1e-12
+    return runner
+
+
+def plain_roadrunner_loop(runner: roadrunner.RoadRunner, scenario,
+                          overrides: list[dict[str, float]]) -> None:
+    times = output_times(scenario)
+    defaults = compose().default_values()
+    for patient in overrides:
+        runner.resetAll()
+        for name, value in patient.items():
+            runner[name] = value
+        events = scenario_events(scenario, defaults | patient)
+        bounds = sorted({e.time_h for e in events if e.time_h < times[-1]} | {0.0, times[-1]})
+        for start, stop in itertools.pairwise(bounds):
+            for event in events:
+                if event.time_h == start:
+                    runner[event.target] = runner[event.target] + event.value
+            inside = times[(times >= start) & (times <= stop)]
+            runner.simulate(times=np.unique(np.concatenate(([start], inside, [stop]))))
+
+
+def default_engine_loop(engine: RoadRunnerEngine, scenario, overrides: list[dict[str, float]]) -> None:
+    for patient in overrides:
+        ni.simulate(scenario, engine=engine, **patient)
+
+
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def pool_run(scenario, n: int, engine_options=()) -> tuple[float, float, int]:
+    """(start-up s, run s, peak bytes) of run_population on a fresh local cluster."""
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        engine = DaskPoolEngine(WORKERS)
+        startup = time.perf_counter() - start
+        try:
+            with tempfile.TemporaryDirectory() as out:
+                settings = RunSettings(chunk_size=100, progress=False, plots=False,
+                                       engine_options=engine_options)
+                seconds = timed(lambda: run_population(scenario, n, SEED, Path(out), settings,
+                                                       engine=engine))
+        finally:
+            engine.close()
+    return startup, seconds, memory.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--large", type=int, default=0, help="also lps_2ngkg at this N (pool, plain)")
+    arguments = parser.parse_args()
+
+    rows = []
+    plans = [("lps_2ngkg", arguments.n), ("ifn_alpha_therapy", arguments.n)]
+    if arguments.large:
+        plans.append(("lps_2ngkg", arguments.large))
+    for name, n in plans:
+        scenario = load_scenario(name)
+        patients = sample_patients(n, SEED)
+        columns = model_columns(patients)
+        overrides = [dict(zip(columns, map(float, row), strict=True))
+                     for row in patients[columns].to_numpy()]
+        runner = plain_runner(scenario)
+        reference = timed(lambda r=runner, s=scenario, o=overrides: plain_roadrunner_loop(r, s, o))
+        cases = [("plain libRoadRunner loop", reference, None, None)]
+        if n == arguments.n:
+            engine = RoadRunnerEngine()  # fresh: no resting states cached from another case
+            ni.simulate(scenario, engine=engine)
+            cases.append(("default engine loop", timed(
+                lambda e=engine, s=scenario, o=overrides: default_engine_loop(e, s, o)), None, None))
+        startup, seconds, peak = pool_run(scenario, n)
+        cases.append((f"pool ({WORKERS} workers)", seconds, startup, peak))
+        if n == arguments.n:
+            startup, seconds, peak = pool_run(scenario, n, (("burn_in_h", 96.0), ("warm_start", True)))
+            cases.append((f"pool ({WORKERS} workers), warm start 96 h", seconds, startup, peak))
+        for label, seconds, startup, peak in cases:
+            rows.append((name, n, label, seconds, n / seconds, reference / seconds, startup, peak))
+        print(f"done: {name} N={n}", flush=True)
+
+    print(f"\n{'scenario':<18} {'N':>6}  {'case':<36} {'s':>8} {'patients/s':>10} "
+          f"{'x plain':>8} {'start s':>8} {'peak MiB':>9}")
+    for name, n, label, seconds, rate, ratio, startup, peak in rows:
+        start = f"{startup:8.1f}" if startup is not None else f"{'':>8}"
+        memory = f"{peak / 2**20:9.0f}" if peak is not None else f"{'':>9}"
+        print(f"{name:<18} {n:>6}  {label:<36} {seconds:8.1f} {rate:10.1f} {ratio:8.2f} {start} {memory}")
+
+
+if __name__ == "__main__":
+    main()
