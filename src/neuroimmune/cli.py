@@ -212,9 +212,10 @@ def parameters(subsystem: str | None) -> None:
 def _register_extensions() -> None:
     """Commands that live beside their own layer (the web app) join the main group."""
     from neuroimmune.population.command import population, trial
+    from neuroimmune.sensitivity.command import sensitivity
     from neuroimmune.web.command import serve
 
-    for command in (serve, population, trial):
+    for command in (serve, population, trial, sensitivity):
         main.add_command(command)
 
 
