@@ -6,20 +6,13 @@ end with a clear message and exit status 2, never a traceback.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from neuroimmune.engines.base import SimulationError
 from neuroimmune.scenarios.loader import ScenarioError
-
-USAGE_ERROR = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE_ERROR)
+from neuroimmune.usage import fail
 
 
 def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
@@ -27,11 +20,11 @@ def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, float]:
     for pair in pairs:
         name, sep, text = pair.partition("=")
         if not sep or not name:
-            _fail(f"--set {pair!r}: write NAME=VALUE, e.g. --set baseline_stress=0.5")
+            fail(f"--set {pair!r}: write NAME=VALUE, e.g. --set baseline_stress=0.5")
         try:
             overrides[name.strip()] = float(text)
         except ValueError:
-            _fail(f"--set {pair!r}: {text!r} is not a number")
+            fail(f"--set {pair!r}: {text!r} is not a number")
     return overrides
 
 
@@ -71,9 +64,9 @@ def run(scenario: str, out_dir: Path, pairs: tuple[str, ...], no_plot: bool) -> 
     try:
         result = simulate(scenario, **overrides)
     except (ScenarioError, UnknownParameterError) as error:
-        _fail(str(error))
+        fail(str(error))
     except SimulationError as error:
-        _fail(str(error))
+        fail(str(error))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         write_timecourse(result, out_dir / "timecourse.csv")
@@ -83,7 +76,7 @@ def run(scenario: str, out_dir: Path, pairs: tuple[str, ...], no_plot: bool) -> 
 
             plot_timecourse(result, out_dir / "timecourse.png")
     except OSError as error:
-        _fail(f"cannot write results to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write results to {out_dir}: {error.strerror or error}")
     click.echo(f"{result.scenario.name}: {len(result.time_h)} time points written to {out_dir}")
 
 
@@ -107,7 +100,7 @@ def lint(scenario: str) -> None:
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(f"{scenario}: ok ({len(loaded.interventions)} interventions)")
 
 
@@ -127,11 +120,11 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
     try:
         text = resting_sbml(overrides, clock_start)
     except UnknownParameterError as error:
-        _fail(str(error))
+        fail(str(error))
     try:
         write_atomically(out, text)
     except OSError as error:
-        _fail(f"cannot write {out}: {error.strerror or error}")
+        fail(f"cannot write {out}: {error.strerror or error}")
     click.echo(f"SBML Level 3 model written to {out}")
 
 
@@ -153,15 +146,15 @@ def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, worker
     from neuroimmune.calibration.run import CalibrationSettings, run_calibration
 
     if starts < 1 or workers < 1 or samples < 0:
-        _fail("--starts and --workers must be at least 1 and --samples at least 0")
+        fail("--starts and --workers must be at least 1 and --samples at least 0")
     out_dir = out_dir or Path("calibration") / problem
     settings = CalibrationSettings(starts, seed, workers, samples, population, install)
     try:
         fit = run_calibration(problem, out_dir, settings)
     except ProblemError as error:
-        _fail(str(error))
+        fail(str(error))
     except OSError as error:
-        _fail(f"cannot write to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write to {out_dir}: {error.strerror or error}")
     click.echo(f"{problem}: best NLL {fit.best_nll:.3f}; results in {out_dir}")
 
 
@@ -176,9 +169,9 @@ def export_petab(problem: str, out: Path) -> None:
     try:
         path = write_petab(load_problem(problem), out)
     except ProblemError as error:
-        _fail(str(error))
+        fail(str(error))
     except OSError as error:
-        _fail(f"cannot write to {out}: {error.strerror or error}")
+        fail(f"cannot write to {out}: {error.strerror or error}")
     click.echo(f"PEtab problem written to {path}")
 
 
@@ -192,7 +185,7 @@ def validate(out_dir: Path) -> None:
     try:
         path = write_report(out_dir)
     except OSError as error:
-        _fail(f"cannot write to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write to {out_dir}: {error.strerror or error}")
     click.echo(f"validation report written to {path}")
 
 

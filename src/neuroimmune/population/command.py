@@ -8,17 +8,11 @@ scheduler) end with ``error: ...`` and exit status 2, as in ``neuroimmune.cli``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-USAGE_ERROR = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE_ERROR)
+from neuroimmune.usage import check_distribution_options, fail
 
 
 @click.command()
@@ -45,21 +39,18 @@ def population(scenario: str, n: int, seed: int, out_dir: Path, scheduler: str |
     from neuroimmune.scenarios.loader import ScenarioError
 
     if n < 1:
-        _fail(f"--n must be at least 1, got {n}")
-    if chunk_size < 1:
-        _fail(f"--chunk-size must be at least 1, got {chunk_size}")
-    if workers < 0:
-        _fail(f"--workers must be 0 (in this process) or more, got {workers}")
+        fail(f"--n must be at least 1, got {n}")
+    check_distribution_options(chunk_size, workers)
     settings = RunSettings(chunk_size=chunk_size, workers=workers, scheduler_address=scheduler,
                            resume=resume, progress=not quiet, plots=not no_plot)
     try:
         run = run_population(scenario, n, seed, out_dir, settings)
     except (ScenarioError, PopulationError, DistributionError) as error:
-        _fail(str(error))
+        fail(str(error))
     except SimulationError as error:
-        _fail(str(error))
+        fail(str(error))
     except OSError as error:
-        _fail(f"cannot write results to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write results to {out_dir}: {error.strerror or error}")
     failed = f", {run.failed} failed (NaN outcomes, see the error column)" if run.failed else ""
     click.echo(f"{n} patients{failed}: results in {out_dir} ({run.seconds:.1f} s, {run.engine})")
 
@@ -73,7 +64,7 @@ def _parse_stratify(text: str | None) -> tuple[str, float] | None:
             return name.strip(), float(cut)
     except ValueError:
         pass
-    _fail(f"--stratify {text!r}: write OBSERVABLE:CUT, e.g. --stratify CRP_mg_L:5")
+    fail(f"--stratify {text!r}: write OBSERVABLE:CUT, e.g. --stratify CRP_mg_L:5")
     return None
 
 
@@ -98,17 +89,17 @@ def trial(trial_file: Path, out_dir: Path, stratify: str | None, scheduler: str 
 
     split = _parse_stratify(stratify)
     if chunk_size < 1 or workers < 0:
-        _fail("--chunk-size must be at least 1 and --workers at least 0")
+        fail("--chunk-size must be at least 1 and --workers at least 0")
     try:
         loaded = load_trial(trial_file)
         settings = RunSettings(chunk_size=chunk_size, workers=workers, scheduler_address=scheduler,
                                resume=resume, progress=not quiet)
         document = run_trial(loaded, out_dir, settings, split)
     except (TrialError, PopulationError) as error:
-        _fail(str(error))
+        fail(str(error))
     except SimulationError as error:
-        _fail(str(error))
+        fail(str(error))
     except OSError as error:
-        _fail(f"cannot write results to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write results to {out_dir}: {error.strerror or error}")
     click.echo(f"{document['trial']}: {document['enrolled']} patients per arm, "
                f"{len(document['arms'])} arms; outcomes in {out_dir / 'outcomes.json'}")

@@ -8,14 +8,12 @@ scheduler, too many failed runs) end with ``error: ...`` and exit status 2, as i
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from neuroimmune.sensitivity.analysis import METHODS
-
-USAGE_ERROR = 2
+from neuroimmune.usage import check_distribution_options, fail
 
 DEFAULT_N = {"sobol": 64, "morris": 20}
 """Base samples (Sobol) or trajectories (Morris) when ``--n`` is not given."""
@@ -23,17 +21,13 @@ DEFAULT_N = {"sobol": 64, "morris": 20}
 SHOWN_TOP = 3
 
 
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(USAGE_ERROR)
-
 
 def _parameter_names(text: str | None) -> list[str] | None:
     if text is None:
         return None
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        _fail(f"--parameters {text!r}: name parameters separated by commas, e.g. "
+        fail(f"--parameters {text!r}: name parameters separated by commas, e.g. "
               "--parameters p_TNF_monocyte,k_TNF")
     return names
 
@@ -72,23 +66,20 @@ def sensitivity(scenario: str, outcomes: tuple[str, ...], method: str, n: int | 
 
     n = DEFAULT_N[method] if n is None else n
     if seed < 0:
-        _fail(f"--seed must be 0 or more, got {seed}")
-    if chunk_size < 1:
-        _fail(f"--chunk-size must be at least 1, got {chunk_size}")
-    if workers < 0:
-        _fail(f"--workers must be 0 (in this process) or more, got {workers}")
+        fail(f"--seed must be 0 or more, got {seed}")
+    check_distribution_options(chunk_size, workers)
     try:
         check_size(method, n)
         wanted = [parse_outcome(text) for text in outcomes]
         problem = define_problem(_parameter_names(parameter_list))
     except SensitivityError as error:
-        _fail(str(error))
+        fail(str(error))
     settings = RunSettings(chunk_size=chunk_size, workers=workers, scheduler_address=scheduler,
                            progress=not quiet)
     try:
         result = run_sensitivity(scenario, wanted, method, n, seed, problem, settings)
     except (ScenarioError, PopulationError, SensitivityError, SimulationError) as error:
-        _fail(str(error))
+        fail(str(error))
     try:
         result.write(out_dir)
         if not no_plot:
@@ -96,7 +87,7 @@ def sensitivity(scenario: str, outcomes: tuple[str, ...], method: str, n: int | 
 
             plot_indices(result, out_dir / "indices.png")
     except OSError as error:
-        _fail(f"cannot write results to {out_dir}: {error.strerror or error}")
+        fail(f"cannot write results to {out_dir}: {error.strerror or error}")
 
     runs = len(result.evaluations)
     failed = f", {result.failed_evaluations} failed" if result.failed_evaluations else ""

@@ -8,13 +8,12 @@ without the web extras installed.
 from __future__ import annotations
 
 import ipaddress
-import sys
 
 import click
 
+from neuroimmune.usage import fail
 from neuroimmune.web.limits import WebLimits
 
-USAGE_ERROR = 2
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 
 
@@ -44,9 +43,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
         from neuroimmune.web.app import create_app
     except ImportError as error:
-        click.echo(f"error: the dashboard needs the web extras ({error.name} is missing); "
-                   "install them with: pip install 'neuroimmune[web]'", err=True)
-        sys.exit(USAGE_ERROR)
+        fail(f"the dashboard needs the web extras ({error.name} is missing); "
+             "install them with: pip install 'neuroimmune[web]'")
     loopback = is_loopback(host)
     if not loopback:
         click.echo(f"warning: listening on {host}: anyone who can reach this machine can use "
