@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroimmune.engines.base import Engine
+from neuroimmune.engines.base import Engine, Event
 from neuroimmune.model.compose import compose
 from neuroimmune.observables import OBSERVABLES
 from neuroimmune.result import SimulationResult
@@ -79,11 +79,20 @@ def simulate(
         scenario = load_scenario(scenario)
     check_overrides(overrides)
     engine = engine or default_engine()
-    parameters = {**scenario.patient, **overrides, "clock_start_h": scenario.clock_start_h}
-    values = compose().default_values() | parameters
-    events = scenario_events(scenario, values)
+    parameters, events = patient_inputs(scenario, overrides)
     times = output_times(scenario)
-    symbols = [o.symbol for o in OBSERVABLES]
-    raw = engine.simulate(parameters, events, times, symbols)
+    raw = engine.simulate(parameters, events, times, OBSERVABLE_SYMBOLS)
     observed = {o.name: raw[o.symbol] for o in OBSERVABLES}
-    return SimulationResult(scenario, times, observed, values)
+    return SimulationResult(scenario, times, observed, compose().default_values() | parameters)
+
+
+OBSERVABLE_SYMBOLS = tuple(o.symbol for o in OBSERVABLES)
+"""The model symbols behind the observables, in the order engines are asked for them."""
+
+
+def patient_inputs(scenario: Scenario, overrides: Mapping[str, float],
+                   ) -> tuple[dict[str, float], list[Event]]:
+    """What an engine needs for one patient: parameters set away from the model's
+    defaults (scenario table, overrides, clock) and the scenario's events for them."""
+    parameters = {**scenario.patient, **overrides, "clock_start_h": scenario.clock_start_h}
+    return parameters, scenario_events(scenario, compose().default_values() | parameters)

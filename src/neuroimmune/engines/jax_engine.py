@@ -82,6 +82,7 @@ class JaxBatchedEngine(Engine):
         self._parameter_index = {name: i for i, name in enumerate(self._array.parameter_names)}
         self._derived_index = {name: i for i, name in enumerate(self._array.derived_names)}
         self._max_steps = max_steps
+        self._smallest_batch = 8  # raised to a batch's size while it runs: one array shape
         controller = diffrax.PIDController(rtol=relative_tolerance, atol=absolute_tolerance)
         term = diffrax.ODETerm(lambda t, y, p: self._array.rhs(t, y, p))
         observe = self._array.observe
@@ -99,8 +100,10 @@ class JaxBatchedEngine(Engine):
 
         batched = jax.vmap(one_patient, in_axes=(0, 0, None, None, None, None))
         self._segment = jax.jit(batched, static_argnums=(5,))
-        self._rest = RestSolver(self._day_map, self._burn,
-                                np.array([s.initial for s in self._model.states]), rest)
+        self._rest = RestSolver(
+            self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
+            np.array([self._defaults[n] for n in self._array.parameter_names]),
+            self._array.parameter_names.index("clock_start_h"), rest)
 
     # --- building blocks -------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class JaxBatchedEngine(Engine):
                  end: float) -> tuple[np.ndarray, np.ndarray]:
         """States (S, B) after integrating from ``start`` to ``end``, and per-patient success."""
         size = states.shape[1]
-        padded = _bucket(size)
+        padded = max(_bucket(size), self._smallest_batch)
         y0 = np.pad(states.T, ((0, padded - size), (0, 0)), mode="edge")
         p = np.pad(parameters.T, ((0, padded - size), (0, 0)), mode="edge")
         _, final, ok, _ = self._segment(y0, p, start, end, np.array([end]), (0,))
@@ -159,14 +162,18 @@ class JaxBatchedEngine(Engine):
             raise KeyError(f"unknown symbols {unknown}")
         size = len(patients)
         parameters = self.parameter_matrix(patients)
-        states, at_rest = self._rest.rest(parameters)
+        padded = _bucket(size)
+        self._smallest_batch = padded
+        try:
+            states, at_rest = self._rest.rest(parameters)
+        finally:
+            self._smallest_batch = 8
         errors = ["" if ok else "no resting state found: the parameters leave the model "
                   "without a stable 24 h rest near the reference patients" for ok in at_rest]
         columns = tuple(self._state_index[s] if s in self._state_index
                         else len(self._state_index) + self._derived_index[s] for s in symbols)
         output_times = np.asarray(output_times, dtype=float)
         end = float(output_times[-1])
-        padded = _bucket(size)
         values = np.empty((size, len(output_times), len(symbols)))
         y = np.pad(states.T, ((0, padded - size), (0, 0)), mode="edge")
         p = np.pad(parameters.T, ((0, padded - size), (0, 0)), mode="edge")

@@ -25,6 +25,10 @@ import scipy.linalg
 DayMap = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``(states (S, B), parameters (P, B)) -> states 24 h later (S, B)``; no events."""
 
+DUST = 1e-20
+"""A state this close to zero after a burn-in is a pathogen or drug decayed to solver
+dust: it becomes exactly zero, so it stays absent instead of seeding restarts."""
+
 RELATIVE_STEP = 1e-4
 """Finite-difference step of the monodromy matrix, relative to each state's size."""
 
@@ -34,13 +38,16 @@ class RestSettings:
     """When a patient counts as at rest, and how hard to try.
 
     Converged when every state's last Newton correction is below
-    ``rtol * |x| + atol * scale``, ``scale`` being that state's size at the reference
-    rest (so states in different units are judged on their own scale).
+    ``rtol * |x| + max(atol * scale, floor)``, ``scale`` being that state's size at
+    the reference rest (so states in different units are judged on their own scale);
+    ``floor`` is a hundred times the solvers' absolute tolerance, below which a
+    state resting near zero is solver noise.
     """
 
     rtol: float = 1e-5
     atol: float = 1e-9
-    max_iterations: int = 12
+    floor: float = 1e-10
+    max_iterations: int = 25
 
 
 DEFAULT_REST = RestSettings()
@@ -52,11 +59,13 @@ class Monodromy:
     def __init__(self, day_map: DayMap, rest: np.ndarray, parameters: np.ndarray) -> None:
         size = rest.size
         self.scale = np.maximum(np.abs(rest), 1e-8)
-        steps = RELATIVE_STEP * self.scale
-        starts = np.repeat(rest[:, None], size + 1, axis=1)
-        starts[np.arange(size), np.arange(1, size + 1)] += steps
-        ends = day_map(starts, np.repeat(parameters[:, None], size + 1, axis=1))
-        self.matrix = (ends[:, 1:] - ends[:, :1]) / steps
+        moving = np.flatnonzero(rest != 0.0)  # absent things stay absent: no column needed
+        steps = RELATIVE_STEP * self.scale[moving]
+        starts = np.repeat(rest[:, None], moving.size + 1, axis=1)
+        starts[moving, np.arange(1, moving.size + 1)] += steps
+        ends = day_map(starts, np.repeat(parameters[:, None], moving.size + 1, axis=1))
+        self.matrix = np.zeros((size, size))
+        self.matrix[:, moving] = (ends[:, 1:] - ends[:, :1]) / steps
         self._factors = scipy.linalg.lu_factor(np.eye(size) - self.matrix)
 
     def correction(self, residual: np.ndarray) -> np.ndarray:
@@ -75,7 +84,8 @@ def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
     converges linearly at a rate set by how far they are). Computed in variables
     scaled by the reference rest, so states in different units weigh alike. Converged
     patients stop; the rest go on up to ``settings.max_iterations`` days.
-    Non-finite results count as not converged.
+    Non-finite results count as not converged. States at exactly zero that the day
+    leaves at zero (absent pathogens and drugs) stay exactly zero.
     """
     states = np.array(start, dtype=float, copy=True)
     count = states.shape[1]
@@ -86,14 +96,17 @@ def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
     inverse = np.repeat(chord[None], count, axis=0)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         residual = (day_map(states, parameters) - states) / scale
+        # absent things (no pathogen, no drug) rest at exactly zero: keep them there
+        pinned = (states == 0.0) & (residual == 0.0)
         for _ in range(settings.max_iterations):
             active = np.flatnonzero(~converged & np.all(np.isfinite(residual), axis=0))
             if not active.size:
                 break
             step = -np.einsum("bij,jb->ib", inverse[active], residual[:, active])
+            step[pinned[:, active]] = 0.0
             updated = states[:, active] + step * scale
             small = np.abs(step * scale) <= (settings.rtol * np.abs(updated)
-                                             + settings.atol * scale)
+                                             + np.maximum(settings.atol * scale, settings.floor))
             states[:, active] = updated
             done = np.all(small, axis=0) & np.all(np.isfinite(updated), axis=0)
             converged[active] = done
@@ -153,9 +166,11 @@ class _Reference:
             base = self.parameters[row]
             moved[row, column] = base * np.exp(step) if base > 0 else base + step
         ends = self._day_map(np.repeat(self.rest[:, None], rows.size + 1, axis=1), moved)
-        slopes = self.monodromy.correction((ends[:, 1:] - ends[:, :1]) / steps)
+        differences = (ends[:, 1:] - ends[:, :1]) / steps
         for column, row in enumerate(rows):
-            self._slopes[int(row)] = slopes[:, column]
+            # one solve per column: a multi-column solve may round differently, and a
+            # patient's rest must not depend on which slopes were computed together
+            self._slopes[int(row)] = self.monodromy.correction(differences[:, column])
 
     def predict(self, parameters: np.ndarray) -> np.ndarray:
         """First-order rest states (S, B) of patients ``parameters`` (P, B)."""
@@ -171,68 +186,70 @@ class _Reference:
 
 
 class RestSolver:
-    """Rest states for batches of patients, reusing references across calls.
+    """Rest states for batches of patients; each patient's rest depends on it alone.
 
-    A reference is a patient whose rest and monodromy matrix are known. A batch starts
-    from the reference nearest its median patient; patients for which the chord does
-    not converge are burned in from the model's initial state (``burn``) and tried
-    again from a new reference computed at the first of them, which later batches can
-    reuse. A patient that still does not converge gets NaN and ``False``.
+    Every patient starts from the default patient at its clock time (the reference,
+    computed once from the model's initial state by a burn-in and Newton's method),
+    moved by the first-order prediction, and Broyden's method takes it from there.
+    A patient that does not converge is burned in from the initial state and solved
+    with a monodromy of its own. Nothing learned from one patient is used for
+    another, so results do not depend on which patients ran before (resumed runs
+    and different chunkings agree). A patient that still does not converge gets NaN
+    and ``False``.
     """
 
-    MAX_REFERENCES = 16
-
     def __init__(self, day_map: DayMap, burn: Burn, initial: np.ndarray,
-                 settings: RestSettings = RestSettings()) -> None:
+                 defaults: np.ndarray, clock_row: int,
+                 settings: RestSettings = DEFAULT_REST) -> None:
+        """``defaults``: the default patient's parameters (P,); ``clock_row``: the row of
+        ``clock_start_h`` in parameter arrays."""
         self._day_map = day_map
         self._burn = burn
         self._initial = np.asarray(initial, dtype=float)
         self._settings = settings
-        self._references: list[_Reference] = []
+        self._clock_row = clock_row
+        self._defaults = np.asarray(defaults, dtype=float)
+        self._references: dict[float, _Reference | None] = {}
 
-    def _new_reference(self, start: np.ndarray, parameters: np.ndarray) -> _Reference | None:
-        """Full Newton from ``start`` (monodromy recomputed once, at the first iterate)."""
-        rest = self._burn(start[:, None], parameters[:, None])[:, 0]
-        if not np.all(np.isfinite(rest)):
-            return None
-        monodromy = Monodromy(self._day_map, rest, parameters)
-        polished, converged = periodic_rest(self._day_map, rest[:, None], parameters[:, None],
-                                            monodromy, self._settings)
-        if not converged[0]:
-            return None
-        reference = _Reference(self._day_map, parameters, polished[:, 0],
-                               Monodromy(self._day_map, polished[:, 0], parameters))
-        self._references.append(reference)
-        if len(self._references) > self.MAX_REFERENCES:
-            self._references.pop(0)
-        return reference
+    def _solve_alone(self, parameters: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Burn-in from the initial state, then Newton with this patient's own monodromy."""
+        burned = self._burn(self._initial[:, None], parameters[:, None])[:, 0]
+        burned[np.abs(burned) < DUST] = 0.0
+        if not np.all(np.isfinite(burned)):
+            return burned, False
+        monodromy = Monodromy(self._day_map, burned, parameters)
+        states, converged = periodic_rest(self._day_map, burned[:, None], parameters[:, None],
+                                          monodromy, self._settings)
+        return states[:, 0], bool(converged[0])
 
-    def _nearest(self, parameters: np.ndarray) -> _Reference | None:
-        if not self._references:
-            return None
-        distances = [np.sum(np.abs(np.arcsinh(parameters) - np.arcsinh(r.parameters)))
-                     for r in self._references]
-        return self._references[int(np.argmin(distances))]
+    def _reference(self, parameters: np.ndarray) -> _Reference | None:
+        """The default patient at this patient's clock time."""
+        clock = float(parameters[self._clock_row])
+        if clock not in self._references:
+            default = self._defaults.copy()
+            default[self._clock_row] = clock
+            rest, converged = self._solve_alone(default)
+            self._references[clock] = (
+                _Reference(self._day_map, default, rest, Monodromy(self._day_map, rest, default))
+                if converged else None)
+        return self._references[clock]
 
     def rest(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rest states (S, B) of patients ``parameters`` (P, B), and which converged (B,)."""
         parameters = np.asarray(parameters, dtype=float)
-        size = parameters.shape[1]
-        states = np.full((self._initial.size, size), np.nan)
-        converged = np.zeros(size, dtype=bool)
-        reference = self._nearest(np.median(parameters, axis=1))
-        if reference is not None:
-            start = reference.predict(parameters)
-            states, converged = periodic_rest(self._day_map, start, parameters,
-                                              reference.monodromy, self._settings)
-        pending = np.flatnonzero(~converged)
-        if pending.size:
-            reference = self._new_reference(self._initial, parameters[:, pending[0]])
-            if reference is not None:
-                burned = self._burn(np.repeat(self._initial[:, None], pending.size, axis=1),
-                                    parameters[:, pending])
-                again, ok = periodic_rest(self._day_map, burned, parameters[:, pending],
-                                          reference.monodromy, self._settings)
-                states[:, pending], converged[pending] = again, ok
+        states = np.full((self._initial.size, parameters.shape[1]), np.nan)
+        converged = np.zeros(parameters.shape[1], dtype=bool)
+        for clock in np.unique(parameters[self._clock_row]):
+            columns = np.flatnonzero(parameters[self._clock_row] == clock)
+            reference = self._reference(parameters[:, columns[0]])
+            if reference is None:
+                continue
+            group = parameters[:, columns]
+            states[:, columns], converged[columns] = periodic_rest(
+                self._day_map, reference.predict(group), group, reference.monodromy,
+                self._settings)
+        for column in np.flatnonzero(~converged):
+            states[:, column], converged[column] = self._solve_alone(parameters[:, column])
         states[:, ~converged] = np.nan
+        states[np.abs(states) < DUST] = 0.0
         return states, converged

@@ -2,8 +2,11 @@
 
 The model is compiled once per process from the same SBML document that
 ``neuroimmune export-sbml`` writes, so what users load in COPASI or Tellurium is what
-we simulate. Each patient first runs a burn-in without interventions, ending at the
-scenario's clock time, so every run starts from that patient's own resting state.
+we simulate. Each run starts from that patient's own resting state at the scenario's
+clock time: the 24 h periodic orbit without interventions, found by shooting
+(``rest.RestSolver``: a few simulated days from a nearby reference patient) rather
+than by a weeks-long burn-in, which is both slower and, for the slowest processes
+(microglial priming, a month), not yet at rest after twelve weeks.
 """
 
 from __future__ import annotations
@@ -15,11 +18,12 @@ from functools import lru_cache
 import numpy as np
 
 from neuroimmune.engines.base import Engine, Event, SimulationError
+from neuroimmune.engines.rest import DEFAULT_REST, RestSettings, RestSolver
 from neuroimmune.model.compose import compose, to_sbml
 
 BURN_IN_H = 2016.0
-"""Twelve weeks: six time constants of the slowest mood process (depressive load, about
-two weeks); microglial priming (about a month) rests near zero, so it starts close."""
+"""Twelve weeks of burn-in, from the model's initial state, for a reference patient (and
+for a patient the shooting cannot reach from any reference); shooting then polishes it."""
 
 TINY = 1e-30
 
@@ -42,14 +46,20 @@ class RoadRunnerEngine(Engine):
     """One libRoadRunner instance, reused across runs; not thread-safe (one per worker)."""
 
     def __init__(self, relative_tolerance: float = 1e-6, absolute_tolerance: float = 1e-12,
-                 burn_in_h: float = BURN_IN_H, warm_start: bool = False) -> None:
-        """``warm_start``: burn a new patient in from the default patient's resting state
-        (itself burned in for ``BURN_IN_H``) over ``burn_in_h`` only. Calibration uses it
-        with a few days, enough for the fast subsystems it fits; slow states (mood,
-        microbiome) then start from the default patient's rest."""
+                 burn_in_h: float = BURN_IN_H, warm_start: bool = False,
+                 rest: RestSettings = DEFAULT_REST) -> None:
+        """``warm_start``: instead of finding each patient's rest, burn a new patient in
+        from the default patient's rest over ``burn_in_h`` only. Calibration uses it with
+        a few days, enough for the fast subsystems it fits; slow states (mood,
+        microbiome) then keep the default patient's rest."""
         import roadrunner
 
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
+        # compile every instance afresh: an instance loaded from libRoadRunner's model
+        # cache computes slightly different numbers from the first one (4e-4 over a
+        # simulated day from the initial state), which would make results depend on
+        # how many engines a process had made; compiling costs about a second
+        roadrunner.Config.setValue(roadrunner.Config.LOADSBMLOPTIONS_RECOMPILE, True)
         self._rr = roadrunner.RoadRunner(_sbml())
         self._rr.integrator.relative_tolerance = relative_tolerance
         self._rr.integrator.absolute_tolerance = absolute_tolerance
@@ -60,6 +70,33 @@ class RoadRunnerEngine(Engine):
         self._warm_start = warm_start
         self._loaded: dict[str, float] = {}  # parameters now set away from their defaults
         self._burn_in_cache: dict[tuple[tuple[str, float], ...], dict[str, float]] = {}
+        self._parameter_names = tuple(self._model.parameters)
+        self._rest = RestSolver(
+            self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
+            np.array([self._defaults[n] for n in self._parameter_names]),
+            self._parameter_names.index("clock_start_h"), rest)
+
+    def _run_without_events(self, states: np.ndarray, parameters: np.ndarray,
+                            hours: float) -> np.ndarray:
+        """Each column's states after ``hours`` at rest, ending at t = 0; NaN where it fails."""
+        rr, names = self._rr, self._model.state_names
+        ends = np.empty_like(states)
+        for column in range(states.shape[1]):
+            values = parameters[:, column]
+            self._load({n: v for n, v in zip(self._parameter_names, values, strict=True)
+                        if v != self._defaults[n]}, dict(zip(names, states[:, column], strict=True)))
+            try:
+                rr.simulate(-hours, 0.0, 2)
+                ends[:, column] = [rr[name] for name in names]
+            except RuntimeError:
+                ends[:, column] = np.nan
+        return ends
+
+    def _day_map(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
+        return self._run_without_events(states, parameters, 24.0)
+
+    def _burn(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
+        return self._run_without_events(states, parameters, BURN_IN_H)
 
     def _load(self, parameters: Mapping[str, float], state: Mapping[str, float]) -> None:
         """Set parameters (only those that differ from what the instance holds) and states."""
@@ -76,34 +113,42 @@ class RoadRunnerEngine(Engine):
     def initial_state(self, parameters: Mapping[str, float]) -> dict[str, float]:
         key = tuple(sorted((k, float(v)) for k, v in parameters.items()))
         if key not in self._burn_in_cache:
-            start, length = self._burn_in_start(parameters)
-            self._load(parameters, start)
-            self._integrate(-length, 0.0, "the burn-in to the resting state")
-            state = {name: _flush_tiny(self._rr[name]) for name in self._model.state_names}
-            diverged = sorted(name for name, value in state.items() if not np.isfinite(value))
-            if diverged:
-                raise SimulationError(
-                    f"the resting state diverged for {', '.join(diverged)}: the parameter "
-                    "overrides leave the model without a finite rest; move them back "
-                    "towards their plausible ranges (`neuroimmune parameters`)."
-                )
+            state = self._warm_rest(parameters) if self._warm_start else self._periodic_rest(parameters)
             self._burn_in_cache[key] = state
             if len(self._burn_in_cache) > 1024:
                 self._burn_in_cache.pop(next(iter(self._burn_in_cache)))
         return dict(self._burn_in_cache[key])
 
-    def _burn_in_start(self, parameters: Mapping[str, float]) -> tuple[dict[str, float], float]:
-        """Where a burn-in starts, and for how long it runs."""
+    def _periodic_rest(self, parameters: Mapping[str, float]) -> dict[str, float]:
+        vector = np.array([float(parameters.get(n, self._defaults[n]))
+                           for n in self._parameter_names])
+        states, at_rest = self._rest.rest(vector[:, None])
+        if not at_rest[0]:
+            raise SimulationError(
+                "no finite resting state was found: the parameter overrides leave the "
+                "model without a stable 24 h rest; move them back towards their plausible "
+                "ranges (`neuroimmune parameters`)."
+            )
+        return {name: _flush_tiny(value)
+                for name, value in zip(self._model.state_names, states[:, 0], strict=True)}
+
+    def _warm_rest(self, parameters: Mapping[str, float]) -> dict[str, float]:
+        """``burn_in_h`` from the default patient's rest at this clock time."""
         clock = {"clock_start_h": parameters.get("clock_start_h", self._defaults["clock_start_h"])}
-        if self._warm_start and dict(parameters) != clock:
-            saved = self._burn_in_h, self._warm_start
-            self._burn_in_h, self._warm_start = BURN_IN_H, False
-            try:
-                default_rest = self.initial_state(clock)
-            finally:
-                self._burn_in_h, self._warm_start = saved
-            return default_rest, self._burn_in_h
-        return {state.name: state.initial for state in self._model.states}, self._burn_in_h
+        start = self._periodic_rest(clock)
+        if dict(parameters) == clock:
+            return start
+        self._load(parameters, start)
+        self._integrate(-self._burn_in_h, 0.0, "the burn-in to the resting state")
+        state = {name: _flush_tiny(self._rr[name]) for name in self._model.state_names}
+        diverged = sorted(name for name, value in state.items() if not np.isfinite(value))
+        if diverged:
+            raise SimulationError(
+                f"the resting state diverged for {', '.join(diverged)}: the parameter "
+                "overrides leave the model without a finite rest; move them back "
+                "towards their plausible ranges (`neuroimmune parameters`)."
+            )
+        return state
 
     def _integrate(self, start: float, end: float, what: str,
                    times: np.ndarray | None = None) -> np.ndarray | None:

@@ -31,6 +31,12 @@ def outcome_columns(observables: Sequence[str]) -> list[str]:
     return [column(o, m) for o in observables for m in METRICS]
 
 
+NOISE = 1e-9
+"""Rises smaller than this (relative to the baseline, or absolute below 1) are solver
+noise: the solvers control errors to 1e-6 relative and 1e-12 absolute, so a pathogen
+load of 1e-22 in an endotoxin run has no time of peak worth reporting."""
+
+
 def patient_outcomes(time_h: np.ndarray, values: Mapping[str, np.ndarray],
                      observables: Sequence[str]) -> dict[str, float]:
     """The ``METRICS`` of each observable of one patient's run."""
@@ -41,7 +47,9 @@ def patient_outcomes(time_h: np.ndarray, values: Mapping[str, np.ndarray],
         if not np.all(np.isfinite(y)):
             row.update(dict.fromkeys((column(name, m) for m in METRICS), np.nan))
             continue
-        i_peak = int(np.argmax(y))
+        # a peak within solver noise of the start is no peak: noise would pick its time
+        rise = y - y[0]
+        i_peak = int(np.argmax(rise)) if rise.max() > NOISE * max(abs(y[0]), 1.0) else 0
         row[column(name, "baseline")] = float(y[0])
         row[column(name, "peak")] = float(y[i_peak])
         row[column(name, "time_of_peak_h")] = float(t[i_peak])
