@@ -25,13 +25,18 @@ from neuroimmune.usage import check_distribution_options, fail
               help="A running Dask scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster.")
 @click.option("--workers", type=int, default=2, show_default=True,
               help="Local worker processes (0: simulate in this process, no Dask).")
-@click.option("--chunk-size", type=int, default=100, show_default=True,
-              help="Patients per task and per chunk file.")
+@click.option("--chunk-size", type=int, default=None,
+              help="Patients per task and per chunk file [default: 100; 1000 with --engine batched].")
+@click.option("--engine", "engine_name", type=click.Choice(["roadrunner", "batched"]),
+              default="roadrunner", show_default=True,
+              help="Per-patient libRoadRunner, or the batched JAX engine (whole chunks at once; "
+                   "stiff patients fall back to libRoadRunner). See docs/population.md.")
 @click.option("--resume", is_flag=True, help="Continue a run in OUT, skipping finished chunks.")
 @click.option("--no-plot", is_flag=True, help="Skip the figures.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def population(scenario: str, n: int, seed: int, out_dir: Path, scheduler: str | None,
-               workers: int, chunk_size: int, resume: bool, no_plot: bool, quiet: bool) -> None:
+               workers: int, chunk_size: int | None, engine_name: str, resume: bool,
+               no_plot: bool, quiet: bool) -> None:
     """Simulate SCENARIO for N virtual patients and summarise the population."""
     from neuroimmune.engines.base import SimulationError
     from neuroimmune.population.run import PopulationError, RunSettings, run_population
@@ -40,9 +45,12 @@ def population(scenario: str, n: int, seed: int, out_dir: Path, scheduler: str |
 
     if n < 1:
         fail(f"--n must be at least 1, got {n}")
+    batched = engine_name == "batched"
+    chunk_size = chunk_size if chunk_size is not None else (1000 if batched else 100)
     check_distribution_options(chunk_size, workers)
     settings = RunSettings(chunk_size=chunk_size, workers=workers, scheduler_address=scheduler,
-                           resume=resume, progress=not quiet, plots=not no_plot)
+                           resume=resume, progress=not quiet, plots=not no_plot,
+                           engine_options=(("engine", "batched"),) if batched else ())
     try:
         run = run_population(scenario, n, seed, out_dir, settings)
     except (ScenarioError, PopulationError, DistributionError) as error:
