@@ -15,7 +15,6 @@ from __future__ import annotations
 import graphlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from types import ModuleType
 
 import libsbml
@@ -129,9 +128,3 @@ def array_model(xp: ModuleType, model: ComposedModel | None = None) -> ArrayMode
     return ArrayModel(namespace["rhs"], namespace["observe"], model.state_names,
                       tuple(model.parameters), tuple(d.name for d in model.derived))
 
-
-@cache
-def numpy_model() -> ArrayModel:
-    import numpy
-
-    return array_model(numpy)

@@ -35,6 +35,9 @@ BURN_IN_H = 2016.0
 """Fallback burn-in for a patient the shooting cannot bring to rest from a reference."""
 
 
+STIFF = "the scenario is stiff for this patient's explicit solve"
+
+
 class StiffScenarioError(SimulationError):
     """The explicit solver ran out of steps: the scenario is stiff for these patients."""
 
@@ -120,7 +123,7 @@ class JaxBatchedEngine(Engine):
             derived = jax.vmap(observe, in_axes=(0, 0, None))(ts, ys[:-1], p.T)
             picked = jnp.concatenate([ys[:-1], derived], axis=1)[:, symbols, :]
             ok = jnp.broadcast_to(solution.result == diffrax.RESULTS.successful, y0.shape[:1])
-            return jnp.transpose(picked, (2, 0, 1)), ys[-1].T, ok, solution.stats["num_steps"]
+            return jnp.transpose(picked, (2, 0, 1)), ys[-1].T, ok
 
         self._segment = jax.jit(segment, static_argnums=(5,))
         self._rest = RestSolver(
@@ -137,7 +140,7 @@ class JaxBatchedEngine(Engine):
         padded = _bucket(size)
         y0 = np.pad(states.T, ((0, padded - size), (0, 0)), mode="edge")
         p = np.pad(parameters.T, ((0, padded - size), (0, 0)), mode="edge")
-        _, final, ok, _ = self._segment(y0, p, start, end, np.array([end]), (0,))
+        _, final, ok = self._segment(y0, p, start, end, np.array([end]), (0,))
         return np.array(final)[:size].T, np.asarray(ok)[:size]
 
     def _rest_run(self, states: np.ndarray, parameters: np.ndarray, hours: float) -> np.ndarray:
@@ -167,19 +170,19 @@ class JaxBatchedEngine(Engine):
 
     # --- the batch ------------------------------------------------------------------
 
-    def _schedule(self, events: Sequence[Sequence[Event]]) -> list[tuple[float, str, str]]:
+    @staticmethod
+    def _check_shared_schedule(events: Sequence[Sequence[Event]]) -> None:
         keys = [sorted((e.time_h, e.kind, e.target) for e in patient) for patient in events]
         if any(k != keys[0] for k in keys[1:]):
             raise ValueError("the batched engine needs every patient of a batch to share "
                              "event times and targets (doses may differ); split the batch "
                              "by schedule or use the default engine")
-        return keys[0]
 
     def simulate_batch(self, patients: Sequence[Mapping[str, float]],
                        events: Sequence[Sequence[Event]], output_times: np.ndarray,
                        symbols: Sequence[str]) -> BatchResult:
         """Every patient of the batch from rest through the shared event schedule."""
-        self._schedule(events)
+        self._check_shared_schedule(events)
         unknown = [s for s in symbols if s not in self._state_index and s not in self._derived_index]
         if unknown:
             raise KeyError(f"unknown symbols {unknown}")
@@ -212,25 +215,22 @@ class JaxBatchedEngine(Engine):
             for piece_start, piece_stop, inside in _pieces(start, stop, output_times):
                 ts = np.full(OUTPUTS_PER_SOLVE, piece_stop)
                 ts[: inside.size] = output_times[inside]
-                picked, final, success, _ = self._segment(y, p, piece_start, piece_stop, ts,
+                picked, final, success = self._segment(y, p, piece_start, piece_stop, ts,
                                                           columns)
                 values[:, inside] = np.asarray(picked)[:size, : inside.size]
                 y = np.array(final)
                 ok &= np.asarray(success)
         for patient in np.flatnonzero(~ok[:size]):
             if not errors[patient]:
-                errors[patient] = (f"the explicit solver needed more than {self._max_steps} "
-                                   "steps in one segment: the scenario is stiff for this "
-                                   "patient; use the default engine")
+                errors[patient] = (f"{STIFF} (more than {self._max_steps} steps in one "
+                                   "segment); use the default engine")
         values[~(at_rest & ok[:size])] = np.nan
         return BatchResult({s: values[:, :, i] for i, s in enumerate(symbols)}, errors)
 
     def _observe_at_rest(self, y: np.ndarray, p: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
-        derived = np.asarray(self._observe_batch(y, p))
+        """``columns`` of states and derived quantities at t = 0, patients first."""
+        derived = np.asarray(self._array.observe(0.0, y.T, p.T)).T
         return np.concatenate([y, derived], axis=1)[:, list(columns)]
-
-    def _observe_batch(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return self._array.observe(0.0, y.T, p.T).T
 
     # --- the single-patient Engine interface -----------------------------------------
 
@@ -238,7 +238,7 @@ class JaxBatchedEngine(Engine):
                  output_times: np.ndarray, symbols: Sequence[str]) -> dict[str, np.ndarray]:
         result = self.simulate_batch([parameters], [events], output_times, symbols)
         if result.errors[0]:
-            kind = StiffScenarioError if "stiff" in result.errors[0] else SimulationError
+            kind = StiffScenarioError if result.errors[0].startswith(STIFF) else SimulationError
             raise kind(result.errors[0])
         return {name: values[0] for name, values in result.values.items()}
 
