@@ -13,7 +13,7 @@ Layout: states ``y`` have shape ``(n_states, batch)``, parameters ``p`` shape
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -82,15 +82,23 @@ def _derived_order(model: ComposedModel) -> list[str]:
     return list(graphlib.TopologicalSorter(graph).static_order())
 
 
-def model_source(model: ComposedModel) -> str:
-    """Python source defining ``rhs(t, y, p)`` and ``observe(t, y, p)`` for ``model``."""
+def model_source(model: ComposedModel, constants: Mapping[str, float] | None = None) -> str:
+    """Python source defining ``rhs(t, y, p)`` and ``observe(t, y, p)`` for ``model``.
+
+    Parameters in ``constants`` are written as numbers instead of rows of ``p``, so a
+    compiler can fold them (``K ** n`` once, ``x ** 2.0`` as a product): the power
+    functions of Hill terms are most of the right-hand side's cost otherwise.
+    """
     states = {name: i for i, name in enumerate(model.state_names)}
     parameters = {name: i for i, name in enumerate(model.parameters)}
     derived = {d.name: d.expression for d in model.derived}
+    constants = constants or {}
 
     def rename(name: str) -> str:
         if name in states:
             return f"y[{states[name]}]"
+        if name in constants:
+            return f"({float(constants[name])!r})"
         if name in parameters:
             return f"p[{parameters[name]}]"
         if name in derived:
@@ -103,9 +111,13 @@ def model_source(model: ComposedModel) -> str:
         lines += [f"def {motif.name}({', '.join(motif.arguments)}):", f"    return {body}", ""]
     body = [f"    d_{name} = {_translate(derived[name], rename)}" for name in _derived_order(model)]
     rates = ",\n        ".join(_translate(state.rate, rename) for state in model.states)
-    lines += ["def rhs(t, y, p):", *body, f"    return xp.stack([\n        {rates}])", ""]
+    lines += ["def rows(items, like):",
+              "    # a term of constants only has no batch axis: give it the states' shape",
+              "    return xp.stack([xp.broadcast_to(item, xp.shape(like)) for item in items])",
+              ""]
+    lines += ["def rhs(t, y, p):", *body, f"    return rows([\n        {rates}], y[0])", ""]
     names = ", ".join(f"d_{d.name}" for d in model.derived)
-    lines += ["def observe(t, y, p):", *body, f"    return xp.stack([{names}])", ""]
+    lines += ["def observe(t, y, p):", *body, f"    return rows([{names}], y[0])", ""]
     return "\n".join(lines)
 
 
@@ -120,11 +132,13 @@ class ArrayModel:
     derived_names: tuple[str, ...]
 
 
-def array_model(xp: ModuleType, model: ComposedModel | None = None) -> ArrayModel:
-    """The model's right-hand side and derived quantities as functions on ``xp`` arrays."""
+def array_model(xp: ModuleType, model: ComposedModel | None = None,
+                constants: Mapping[str, float] | None = None) -> ArrayModel:
+    """The model's right-hand side and derived quantities as functions on ``xp`` arrays
+    (``constants``: parameters fixed at these values, see ``model_source``)."""
     model = model or compose()
     namespace: dict[str, object] = {"xp": xp}
-    exec(compile(model_source(model), "<neuroimmune model>", "exec"), namespace)
+    exec(compile(model_source(model, constants), "<neuroimmune model>", "exec"), namespace)
     return ArrayModel(namespace["rhs"], namespace["observe"], model.state_names,
                       tuple(model.parameters), tuple(d.name for d in model.derived))
 

@@ -21,8 +21,11 @@ of a batch must share event times and targets (doses may differ).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -50,31 +53,94 @@ class BatchResult:
     errors: list[str]
 
 
+def _event_key(event: Event) -> tuple[float, str, str]:
+    return event.time_h, event.kind, event.target
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A shared event schedule as arrays: at each event time, what is added to which
+    state or parameter (``amounts`` per patient), and the output times."""
+
+    times: np.ndarray
+    boundaries: list[float]
+    kicks: dict[float, list[tuple[str, int, np.ndarray]]]
+
+    @classmethod
+    def of(cls, events: Sequence[Sequence[Event]], times: np.ndarray,
+           state_index: Mapping[str, int], parameter_index: Mapping[str, int]) -> _Plan:
+        kicks: dict[float, list[tuple[str, int, np.ndarray]]] = {}
+        ordered = [sorted(patient, key=_event_key) for patient in events]
+        if ordered:
+            for order, event in enumerate(ordered[0]):
+                amounts = np.array([patient[order].value for patient in ordered])
+                index = state_index if event.kind == "add_state" else parameter_index
+                kicks.setdefault(event.time_h, []).append(
+                    (event.kind, index[event.target], amounts))
+        end = float(times[-1])
+        boundaries = sorted({t for t in kicks if 0.0 <= t < end} | {0.0, end})
+        return cls(times, boundaries, kicks)
+
+    def changed_parameters(self) -> list[int]:
+        """Rows of the parameters that events change."""
+        return [column for kicks in self.kicks.values()
+                for kind, column, _ in kicks if kind != "add_state"]
+
+
 OUTPUTS_PER_SOLVE = 128
 """Output times per compiled solve: longer stretches are split, so one shape serves all."""
 
+PIECE_H = 24.0
+"""Longest stretch of one compiled solve, so that one step budget fits every solve."""
+
 
 def _pieces(start: float, stop: float, times: np.ndarray):
-    """Split ``(start, stop]`` so each piece holds at most ``OUTPUTS_PER_SOLVE`` outputs."""
-    inside = np.flatnonzero((times > start) & (times <= stop))
-    for first in range(0, max(inside.size, 1), OUTPUTS_PER_SOLVE):
-        chunk = inside[first : first + OUTPUTS_PER_SOLVE]
-        last = first + OUTPUTS_PER_SOLVE >= inside.size
-        yield start if first == 0 else float(times[inside[first - 1]]), \
-            stop if last else float(times[chunk[-1]]), chunk
+    """Split ``(start, stop]`` into solves of at most ``PIECE_H`` hours and
+    ``OUTPUTS_PER_SOLVE`` outputs: ``(piece start, piece end, indices of its outputs)``."""
+    piece_start = start
+    while piece_start < stop:
+        piece_stop = min(stop, piece_start + PIECE_H)
+        inside = np.flatnonzero((times > piece_start) & (times <= piece_stop))
+        if inside.size > OUTPUTS_PER_SOLVE:
+            inside = inside[:OUTPUTS_PER_SOLVE]
+            piece_stop = float(times[inside[-1]])
+        yield piece_start, piece_stop, inside
+        piece_start = piece_stop
 
 
 def _use_compilation_cache(jax) -> None:
     """Keep compiled solves on disk (``NEUROIMMUNE_JAX_CACHE``, default
-    ``~/.cache/neuroimmune/jax``): each batch shape compiles in seconds, once per machine
-    instead of once per worker process."""
-    import os
-    from pathlib import Path
+    ``~/.cache/neuroimmune/jax``): each batch shape compiles in about 5 s, once per
+    machine instead of once per worker process.
 
+    JAX does not store a program that calls back to Python, and Equinox's run-time
+    checks do so unless ``EQX_ON_ERROR=nan`` (failures become NaN, which the engine
+    reports per patient anyway); set before Equinox is first imported.
+    """
+    if "equinox" not in sys.modules:
+        os.environ.setdefault("EQX_ON_ERROR", "nan")
     folder = os.environ.get("NEUROIMMUNE_JAX_CACHE",
                             str(Path.home() / ".cache" / "neuroimmune" / "jax"))
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
+def _by_halves(run: Callable[[np.ndarray], tuple[np.ndarray, bool]],
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``run(rows)`` -> (results, patients first; success) for all ``rows`` in one batch.
+
+    One step size serves a whole batch, so a patient the explicit solver cannot pass
+    (stiff for its parameters) fails everyone with it: a failed batch is run again in
+    halves until the failing patients stand alone. Returns the results and success
+    per row (a failed row's results are meaningless).
+    """
+    results, ok = run(rows)
+    if ok or rows.size == 1:
+        return results, np.full(rows.size, ok)
+    half = rows.size // 2
+    first, first_ok = _by_halves(run, rows[:half])
+    second, second_ok = _by_halves(run, rows[half:])
+    return np.concatenate([first, second]), np.concatenate([first_ok, second_ok])
 
 
 def _bucket(count: int, smallest: int = 8) -> int:
@@ -86,7 +152,7 @@ class JaxBatchedEngine(Engine):
     """Many patients of one scenario per call; also a single-patient ``Engine``."""
 
     def __init__(self, relative_tolerance: float = 1e-6, absolute_tolerance: float = 1e-12,
-                 max_steps: int = 50_000, rest: RestSettings = DEFAULT_REST) -> None:
+                 max_steps: int = 256, rest: RestSettings = DEFAULT_REST) -> None:
         import jax
 
         jax.config.update("jax_enable_x64", True)
@@ -102,15 +168,45 @@ class JaxBatchedEngine(Engine):
         self._parameter_index = {name: i for i, name in enumerate(self._array.parameter_names)}
         self._derived_index = {name: i for i, name in enumerate(self._array.derived_names)}
         self._max_steps = max_steps
+        self._base = np.array([self._defaults[n] for n in self._array.parameter_names])
+
         def worst_patient(scaled_error):
             """Error norm of the batch: the largest per-patient RMS, so one shared step
             size meets every patient's tolerance."""
             return jnp.max(jnp.sqrt(jnp.mean(scaled_error**2, axis=0)))
 
-        controller = diffrax.PIDController(rtol=relative_tolerance, atol=absolute_tolerance,
-                                           norm=worst_patient)
-        term = diffrax.ODETerm(lambda t, y, p: self._array.rhs(t, y, p))
-        observe = self._array.observe
+        self._controller = diffrax.PIDController(
+            rtol=relative_tolerance, atol=absolute_tolerance, norm=worst_patient)
+        self._programs: dict[frozenset[int], Callable] = {}
+        self._rest = RestSolver(
+            self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
+            self._base, self._array.parameter_names.index("clock_start_h"), rest)
+
+    def _program(self, parameters: np.ndarray, changed: Sequence[int] = ()) -> Callable:
+        """The compiled solve for a batch ``parameters`` (B, P) whose rows ``changed`` are
+        altered by events.
+
+        Parameters equal to the model's defaults for every patient and not touched by
+        events are compiled in as constants (``codegen.model_source``): about half the
+        cost of a step. The choice depends on the batch alone, never on what ran
+        before, so a batch computes the same numbers in any process.
+        """
+        varying = frozenset(np.flatnonzero(np.any(parameters != self._base, axis=0)).tolist()
+                            ) | frozenset(changed)
+        if varying not in self._programs:
+            self._programs[varying] = self._compile(varying)
+        return self._programs[varying]
+
+    def _compile(self, varying: frozenset[int]) -> Callable:
+        import diffrax
+        import jax
+
+        jnp = self._jnp
+        names = self._array.parameter_names
+        array = array_model(jnp, self._model, {names[i]: float(self._base[i])
+                                               for i in range(len(names)) if i not in varying})
+        term = diffrax.ODETerm(lambda t, y, p: array.rhs(t, y, p))
+        controller, max_steps = self._controller, self._max_steps
 
         def segment(y0, p, t0, t1, ts, symbols):
             """Patients first on the host ((B, S), (B, P)); states first inside, where each
@@ -120,28 +216,38 @@ class JaxBatchedEngine(Engine):
                 saveat=diffrax.SaveAt(ts=ts, t1=True), stepsize_controller=controller,
                 max_steps=max_steps, throw=False)
             ys = solution.ys  # (K + 1, S, B)
-            derived = jax.vmap(observe, in_axes=(0, 0, None))(ts, ys[:-1], p.T)
+            derived = jax.vmap(array.observe, in_axes=(0, 0, None))(ts, ys[:-1], p.T)
             picked = jnp.concatenate([ys[:-1], derived], axis=1)[:, symbols, :]
-            ok = jnp.broadcast_to(solution.result == diffrax.RESULTS.successful, y0.shape[:1])
+            ok = solution.result == diffrax.RESULTS.successful
             return jnp.transpose(picked, (2, 0, 1)), ys[-1].T, ok
 
-        self._segment = jax.jit(segment, static_argnums=(5,))
-        self._rest = RestSolver(
-            self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
-            np.array([self._defaults[n] for n in self._array.parameter_names]),
-            self._array.parameter_names.index("clock_start_h"), rest)
+        return jax.jit(segment, static_argnums=(5,))
 
     # --- building blocks -------------------------------------------------------------
 
     def _advance(self, states: np.ndarray, parameters: np.ndarray, start: float,
                  end: float) -> tuple[np.ndarray, np.ndarray]:
         """States (S, B) after integrating from ``start`` to ``end``, and per-patient success."""
-        size = states.shape[1]
+        program = self._program(parameters.T)
+        final, ok = _by_halves(lambda rows: self._advance_together(
+            program, states.T[rows], parameters.T[rows], start, end),
+            np.arange(states.shape[1]))
+        return final.T, ok
+
+    def _advance_together(self, program: Callable, y: np.ndarray, p: np.ndarray, start: float,
+                          end: float) -> tuple[np.ndarray, bool]:
+        """States (B, S) at ``end`` of one batch, and whether its solves succeeded."""
+        size = y.shape[0]
         padded = _bucket(size)
-        y0 = np.pad(states.T, ((0, padded - size), (0, 0)), mode="edge")
-        p = np.pad(parameters.T, ((0, padded - size), (0, 0)), mode="edge")
-        _, final, ok = self._segment(y0, p, start, end, np.array([end]), (0,))
-        return np.array(final)[:size].T, np.asarray(ok)[:size]
+        y = np.pad(y, ((0, padded - size), (0, 0)), mode="edge")
+        p = np.pad(p, ((0, padded - size), (0, 0)), mode="edge")
+        for piece_start, piece_stop, _ in _pieces(start, end, np.empty(0)):
+            _, final, success = program(y, p, piece_start, piece_stop,
+                                        np.array([piece_stop]), (0,))
+            if not bool(success):
+                return y[:size], False
+            y = np.array(final)
+        return y[:size], True
 
     def _rest_run(self, states: np.ndarray, parameters: np.ndarray, hours: float) -> np.ndarray:
         """States after ``hours`` without events, ending at the clock time; NaN where failed."""
@@ -157,8 +263,7 @@ class JaxBatchedEngine(Engine):
 
     def parameter_matrix(self, patients: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Parameters (P, B): the model's defaults overridden per patient."""
-        base = np.array([self._defaults[name] for name in self._array.parameter_names])
-        matrix = np.repeat(base[:, None], len(patients), axis=1)
+        matrix = np.repeat(self._base[:, None], len(patients), axis=1)
         for column, patient in enumerate(patients):
             for name, value in patient.items():
                 matrix[self._parameter_index[name], column] = value
@@ -172,7 +277,7 @@ class JaxBatchedEngine(Engine):
 
     @staticmethod
     def _check_shared_schedule(events: Sequence[Sequence[Event]]) -> None:
-        keys = [sorted((e.time_h, e.kind, e.target) for e in patient) for patient in events]
+        keys = [sorted(map(_event_key, patient)) for patient in events]
         if any(k != keys[0] for k in keys[1:]):
             raise ValueError("the batched engine needs every patient of a batch to share "
                              "event times and targets (doses may differ); split the batch "
@@ -186,46 +291,50 @@ class JaxBatchedEngine(Engine):
         unknown = [s for s in symbols if s not in self._state_index and s not in self._derived_index]
         if unknown:
             raise KeyError(f"unknown symbols {unknown}")
-        size = len(patients)
         parameters = self.parameter_matrix(patients)
-        padded = _bucket(size)
         states, at_rest = self._rest.rest(parameters)
         errors = ["" if ok else "no resting state found: the parameters leave the model "
                   "without a stable 24 h rest near the reference patients" for ok in at_rest]
         columns = tuple(self._state_index[s] if s in self._state_index
                         else len(self._state_index) + self._derived_index[s] for s in symbols)
-        output_times = np.asarray(output_times, dtype=float)
-        end = float(output_times[-1])
-        values = np.empty((size, len(output_times), len(symbols)))
-        y = np.pad(states.T, ((0, padded - size), (0, 0)), mode="edge")
-        p = np.pad(parameters.T, ((0, padded - size), (0, 0)), mode="edge")
+        plan = _Plan.of(events, np.asarray(output_times, dtype=float), self._state_index,
+                        self._parameter_index)
+        rows = np.flatnonzero(at_rest)
+        values = np.full((len(patients), plan.times.size, len(symbols)), np.nan)
+        ran = np.zeros(len(patients), dtype=bool)
+        if rows.size:
+            program = self._program(parameters.T[rows], plan.changed_parameters())
+            values[rows], ran[rows] = _by_halves(lambda some: self._follow(
+                program, states.T[some], parameters.T[some], some, plan, columns), rows)
+        for patient in np.flatnonzero(at_rest & ~ran):
+            errors[patient] = (f"{STIFF} (more than {self._max_steps} steps in "
+                               f"{PIECE_H:g} h); use the default engine")
+        values[~ran] = np.nan
+        return BatchResult({s: values[:, :, i] for i, s in enumerate(symbols)}, errors)
+
+    def _follow(self, program: Callable, y: np.ndarray, p: np.ndarray, rows: np.ndarray,
+                plan: _Plan, columns: tuple[int, ...]) -> tuple[np.ndarray, bool]:
+        """Values (B, T, C) of patients ``rows`` from rest ``y`` (B, S) through the
+        schedule, and whether the solves succeeded (it stops at the first that did not)."""
+        size = y.shape[0]
+        padded = _bucket(size)
+        y = np.pad(y, ((0, padded - size), (0, 0)), mode="edge")
+        p = np.pad(p, ((0, padded - size), (0, 0)), mode="edge")
+        values = np.empty((size, plan.times.size, len(columns)))
         values[:, 0] = self._observe_at_rest(y, p, columns)[:size]
-        by_time: dict[float, list[tuple[int, Event]]] = {}
-        for patient, schedule in enumerate(events):
-            for event in schedule:
-                by_time.setdefault(event.time_h, []).append((patient, event))
-        boundaries = sorted({t for t in by_time if 0.0 <= t < end} | {0.0, end})
-        ok = np.ones(padded, dtype=bool)
-        for start, stop in itertools.pairwise(boundaries):
-            for patient, event in by_time.get(start, ()):
-                if event.kind == "add_state":
-                    y[patient, self._state_index[event.target]] += event.value
-                else:
-                    p[patient, self._parameter_index[event.target]] += event.value
-            for piece_start, piece_stop, inside in _pieces(start, stop, output_times):
+        for start, stop in itertools.pairwise(plan.boundaries):
+            for kind, column, amounts in plan.kicks.get(start, ()):
+                target = y if kind == "add_state" else p
+                target[:size, column] += amounts[rows]
+            for piece_start, piece_stop, inside in _pieces(start, stop, plan.times):
                 ts = np.full(OUTPUTS_PER_SOLVE, piece_stop)
-                ts[: inside.size] = output_times[inside]
-                picked, final, success = self._segment(y, p, piece_start, piece_stop, ts,
-                                                          columns)
+                ts[: inside.size] = plan.times[inside]
+                picked, final, success = program(y, p, piece_start, piece_stop, ts, columns)
+                if not bool(success):
+                    return values, False
                 values[:, inside] = np.asarray(picked)[:size, : inside.size]
                 y = np.array(final)
-                ok &= np.asarray(success)
-        for patient in np.flatnonzero(~ok[:size]):
-            if not errors[patient]:
-                errors[patient] = (f"{STIFF} (more than {self._max_steps} steps in one "
-                                   "segment); use the default engine")
-        values[~(at_rest & ok[:size])] = np.nan
-        return BatchResult({s: values[:, :, i] for i, s in enumerate(symbols)}, errors)
+        return values, True
 
     def _observe_at_rest(self, y: np.ndarray, p: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
         """``columns`` of states and derived quantities at t = 0, patients first."""
