@@ -14,8 +14,15 @@ Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
   pool, warm start      the same with ``RoadRunnerEngine(burn_in_h=96, warm_start=True)``
                         per worker: faster, approximate (slow states keep the default
                         patient's rest; see docs/population.md).
-Peak memory: resident set size of this process and its workers together (sampled
-every 0.1 s with psutil), per pool case.
+  batched, 1 process    ``JaxBatchedEngine.simulate_batch`` in this process over chunks of
+                        N/2 patients (at most 1024; rest by shooting included); "start s"
+                        is a first pass over one chunk (compilation, or loading compiled
+                        solves from the disk cache, and the reference rest).
+  pool, batched         ``run_population --engine batched`` with the same chunks on the
+                        2-worker cluster, outcomes and Parquet included.
+Peak memory: resident set size of the workers plus what this process grew by during
+the case (sampled every 0.1 s with psutil), per pool case: memory earlier cases left in
+this process does not count against a later one.
 
 Run: ``python benchmarks/bench_population.py [--n 1000] [--large 10000]``
 (``--large`` adds pool and plain-loop rows for lps_2ngkg at that N).
@@ -38,23 +45,26 @@ import roadrunner
 
 import neuroimmune as ni
 from neuroimmune.engines import RoadRunnerEngine
+from neuroimmune.engines.base import SimulationError
+from neuroimmune.engines.jax_engine import JaxBatchedEngine
 from neuroimmune.model.compose import compose
 from neuroimmune.population import RunSettings, model_columns, run_population, sample_patients
 from neuroimmune.population.engine_pool import DaskPoolEngine
 from neuroimmune.sbml_export import resting_sbml
 from neuroimmune.scenarios import load_scenario
 from neuroimmune.scenarios.schedule import scenario_events
-from neuroimmune.simulation import output_times
+from neuroimmune.simulation import OBSERVABLE_SYMBOLS, output_times, patient_inputs
 
 SEED = 1
 WORKERS = 2
 
 
 class PeakMemory:
-    """Largest total RSS of this process and its children while active."""
+    """Largest RSS of the children plus this process's growth while active."""
 
     def __init__(self, interval_s: float = 0.1) -> None:
         self.peak = 0
+        self.before = psutil.Process().memory_info().rss
         self._interval = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -62,8 +72,8 @@ class PeakMemory:
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = 0
-            for process in [me, *me.children(recursive=True)]:
+            total = me.memory_info().rss - self.before  # earlier cases' leftovers do not count
+            for process in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     total += process.memory_info().rss
             self.peak = max(self.peak, total)
@@ -106,7 +116,22 @@ def plain_roadrunner_loop(runner: roadrunner.RoadRunner, scenario,
 
 def default_engine_loop(engine: RoadRunnerEngine, scenario, overrides: list[dict[str, float]]) -> None:
     for patient in overrides:
-        ni.simulate(scenario, engine=engine, **patient)
+        with contextlib.suppress(SimulationError):  # no rest: reported, as in a population run
+            ni.simulate(scenario, engine=engine, **patient)
+
+
+def batch_size(n: int) -> int:
+    """Chunks for the batched cases: one per worker, at most 1024 patients."""
+    return min(1024, -(-n // WORKERS))
+
+
+def batched_loop(engine: JaxBatchedEngine, scenario, overrides: list[dict[str, float]],
+                 size: int) -> None:
+    times = output_times(scenario)
+    for first in range(0, len(overrides), size):
+        inputs = [patient_inputs(scenario, o) for o in overrides[first : first + size]]
+        engine.simulate_batch([p for p, _ in inputs], [e for _, e in inputs], times,
+                              OBSERVABLE_SYMBOLS)
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -115,7 +140,8 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def pool_run(scenario, n: int, engine_options=()) -> tuple[float, float, int]:
+def pool_run(scenario, n: int, engine_options=(), chunk_size: int = 100,
+             ) -> tuple[float, float, int]:
     """(start-up s, run s, peak bytes) of run_population on a fresh local cluster."""
     with PeakMemory() as memory:
         start = time.perf_counter()
@@ -123,7 +149,7 @@ def pool_run(scenario, n: int, engine_options=()) -> tuple[float, float, int]:
         startup = time.perf_counter() - start
         try:
             with tempfile.TemporaryDirectory() as out:
-                settings = RunSettings(chunk_size=100, progress=False, plots=False,
+                settings = RunSettings(chunk_size=chunk_size, progress=False, plots=False,
                                        engine_options=engine_options)
                 seconds = timed(lambda: run_population(scenario, n, SEED, Path(out), settings,
                                                        engine=engine))
@@ -161,6 +187,14 @@ def main() -> None:
         if n == arguments.n:
             startup, seconds, peak = pool_run(scenario, n, (("burn_in_h", 96.0), ("warm_start", True)))
             cases.append((f"pool ({WORKERS} workers), warm start 96 h", seconds, startup, peak))
+        batched, size = JaxBatchedEngine(), batch_size(n)
+        warm = timed(lambda e=batched, s=scenario, o=overrides[:size], k=size:
+                     batched_loop(e, s, o, k))
+        cases.append(("batched, 1 process", timed(
+            lambda e=batched, s=scenario, o=overrides, k=size: batched_loop(e, s, o, k)),
+            warm, None))
+        startup, seconds, peak = pool_run(scenario, n, (("engine", "batched"),), size)
+        cases.append((f"pool ({WORKERS} workers), batched", seconds, startup, peak))
         for label, seconds, startup, peak in cases:
             rows.append((name, n, label, seconds, n / seconds, reference / seconds, startup, peak))
         print(f"done: {name} N={n}", flush=True)

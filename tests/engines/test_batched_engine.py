@@ -69,3 +69,19 @@ def test_rest_is_a_24_hour_periodic_orbit(engines):
     after = batched._day_map(states, parameters)
     scale = np.abs(states) + 1e-8
     assert np.max(np.abs(after - states) / scale) < 1e-4
+
+
+def test_a_failing_patient_does_not_fail_the_rest_of_its_batch():
+    """One shared step size: a failed batch is split until the failing patient stands alone."""
+    from neuroimmune.engines.jax_engine import _by_halves
+
+    calls = []
+
+    def run(rows):
+        calls.append(rows.size)
+        return rows[:, None] * 10.0, 5 not in rows
+
+    results, ok = _by_halves(run, np.arange(11))
+    assert ok.tolist() == [row != 5 for row in range(11)]
+    np.testing.assert_array_equal(results[ok, 0], np.arange(11)[ok] * 10.0)
+    assert calls[0] == 11 and len(calls) <= 2 * int(np.ceil(np.log2(11))) + 1

@@ -5,13 +5,15 @@ whole batch at once: states are arrays over patients and one adaptive step size,
 controlled by the worst patient's error, serves them all (measured about 100 times
 faster on CPU than ``vmap`` with per-patient steps, whose batched while-loop and
 per-patient output bookkeeping dominate). The right-hand side is translated from
-the exported SBML (``codegen``). Chosen by measurement (see docs/population.md): the scenarios users
-run at population scale (endotoxin, interferon, stress, SSRIs) are not stiff, Tsit5
+the exported SBML (``codegen``). Chosen by measurement (see docs/population.md): the
+scenarios users run at population scale (endotoxin, interferon, stress, SSRIs) are not stiff, Tsit5
 takes fewer steps than CVODE on them, and one vectorised step serves a thousand
 patients. Stiff scenarios (antibody binding in infliximab, bacterial killing) make an
-explicit method crawl; the engine reports that with ``StiffScenarioError`` after
-``max_steps`` instead of crawling, and the population runner moves to the
-libRoadRunner pool.
+explicit method crawl: every compiled solve covers at most ``PIECE_H`` and may take
+``max_steps`` steps, a batch that runs out is split in halves until the failing
+patients stand alone (``_by_halves``), and those get ``StiffScenarioError`` (the
+population runner moves them to libRoadRunner). Parameters the batch leaves at their
+defaults are compiled in as constants (``_program``).
 
 Rest comes from ``rest.RestSolver`` (24 h periodic orbit by shooting), batched too.
 Events are applied between segments exactly as in the default engine; every patient

@@ -1,0 +1,62 @@
+"""Peak memory of a large population run: does it stay flat as N grows?
+
+Runs ``run_population`` on a fresh local cluster (2 workers unless ``--workers``) for
+each N given, with plots (the full job a user runs), and reports wall time, patients
+per second and the peak resident set size of the workers plus this process's growth
+(sampled every 0.1 s).
+Memory that grows with N would show as a rising peak; the aim is under 2 GiB at
+N = 100,000.
+
+Run: ``python benchmarks/bench_population_memory.py --n 10000 100000 [--engine roadrunner]
+[--workers 1]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from bench_population import SEED, WORKERS, PeakMemory
+from neuroimmune.population import RunSettings, run_population
+from neuroimmune.population.engine_pool import DaskPoolEngine
+from neuroimmune.scenarios import load_scenario
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--scenario", default="lps_2ngkg")
+    parser.add_argument("--engine", choices=("roadrunner", "batched"), default="batched")
+    parser.add_argument("--chunk-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    arguments = parser.parse_args()
+    scenario = load_scenario(arguments.scenario)
+    options = (("engine", "batched"),) if arguments.engine == "batched" else ()
+    rows = []
+    for n in arguments.n:
+        with PeakMemory() as memory, tempfile.TemporaryDirectory() as out:
+            engine = DaskPoolEngine(arguments.workers)
+            try:
+                settings = RunSettings(chunk_size=arguments.chunk_size, progress=False,
+                                       engine_options=options)
+                start = time.perf_counter()
+                run = run_population(scenario, n, SEED, Path(out), settings, engine=engine)
+                seconds = time.perf_counter() - start
+                failed = run.failed
+            finally:
+                engine.close()
+        rows.append((n, seconds, failed, memory.peak, memory.before))
+        print(f"done: N={n}", flush=True)
+    print(f"\n{arguments.scenario}, engine {arguments.engine}, chunks of {arguments.chunk_size}, "
+          f"{arguments.workers} worker(s)")
+    print(f"{'N':>8} {'s':>8} {'patients/s':>10} {'failed':>7} {'peak MiB':>9} {'+ before':>9}")
+    for n, seconds, failed, peak, before in rows:
+        print(f"{n:>8} {seconds:8.1f} {n / seconds:10.1f} {failed:>7} {peak / 2**20:9.0f} "
+              f"{before / 2**20:9.0f}")
+    print("peak: workers plus this process's growth; + before: this process before the run")
+
+
+if __name__ == "__main__":
+    main()
