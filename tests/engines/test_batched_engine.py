@@ -2,7 +2,8 @@
 
 Stated tolerance: every observable within 1e-3 of its largest absolute value over the
 run, for two patients per batch (the default patient and one with five parameters
-moved), scenarios with boluses, repeated oral doses and infusions. Both engines
+moved), on every built-in scenario (boluses, repeated oral doses, infusions,
+exposures, weeks of dosing). Both engines
 find rest by the same shooting method, each with its own solver.
 """
 
@@ -15,9 +16,11 @@ pytest.importorskip("jax")
 pytest.importorskip("diffrax")
 
 from neuroimmune.engines import RoadRunnerEngine
-from neuroimmune.engines.jax_engine import JaxBatchedEngine
+from neuroimmune.engines.base import SimulationError
+from neuroimmune.engines.jax_engine import STIFF, JaxBatchedEngine
 from neuroimmune.observables import OBSERVABLES
 from neuroimmune.scenarios import load_scenario
+from neuroimmune.scenarios.loader import builtin_scenarios
 from neuroimmune.simulation import OBSERVABLE_SYMBOLS, output_times, patient_inputs
 
 TOLERANCE = 1e-3
@@ -30,8 +33,20 @@ def engines():
     return JaxBatchedEngine(), RoadRunnerEngine()
 
 
-@pytest.mark.parametrize("name", ["lps_2ngkg", "hydrocortisone_lps", "nsaid_lps", "vns_lps",
-                                  "acute_stress"])
+STIFF_SCENARIOS = {"infliximab_autoimmune", "bacterial_infection"}
+"""Measured stiff (CVODE Adams needs 40x and 6x the BDF steps): the explicit solver may
+refuse these patients, which population runs then give to libRoadRunner."""
+
+
+DEFAULT_ENGINE_FAILS = pytest.mark.xfail(
+    strict=True, raises=SimulationError, reason="known bug: the default engine stops with CVODE CV_ILL_INPUT "
+    "('initial ewt has components equal to zero') at the 48 h viral dose for the moved "
+    "patient (the batched engine runs it); remove this mark when fixed")
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=DEFAULT_ENGINE_FAILS) if name == "autoimmune_flare" else name
+    for name in sorted(builtin_scenarios())])
 def test_batched_engine_agrees_with_the_default_engine(engines, name):
     batched, default = engines
     scenario = load_scenario(name)
@@ -41,8 +56,11 @@ def test_batched_engine_agrees_with_the_default_engine(engines, name):
     times = output_times(scenario)
     batch = batched.simulate_batch([p for p, _ in inputs], [e for _, e in inputs], times,
                                    OBSERVABLE_SYMBOLS)
-    assert batch.errors == ["", ""]
     for index, (parameters, events) in enumerate(inputs):
+        if batch.errors[index]:
+            assert name in STIFF_SCENARIOS and batch.errors[index].startswith(STIFF), \
+                batch.errors[index]
+            continue
         expected = default.simulate(parameters, events, times, OBSERVABLE_SYMBOLS)
         for observable in OBSERVABLES:
             reference = expected[observable.symbol]

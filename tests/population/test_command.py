@@ -43,3 +43,26 @@ def test_existing_run_needs_resume(tmp_path):
     result = invoke("lps_2ngkg", "--n", "2", "--out", str(tmp_path), "--workers", "0", "--quiet")
     assert result.exit_code == 2
     assert "--resume" in result.output
+
+
+def test_batched_engine_run_agrees_with_the_default_engine(tmp_path):
+    """The same patients through ``--engine batched`` and the default engine: the
+    per-patient outcomes agree to the batched engine's stated tolerance (1e-3 of each
+    outcome's largest value)."""
+    pytest.importorskip("jax")
+    import numpy as np
+    import pandas as pd
+
+    runs = {}
+    for engine in ("roadrunner", "batched"):
+        out = tmp_path / engine
+        result = invoke("lps_2ngkg", "--n", "3", "--seed", "3", "--out", str(out),
+                        "--workers", "0", "--engine", engine, "--no-plot", "--quiet")
+        assert result.exit_code == 0, result.output
+        runs[engine] = pd.read_parquet(out / "outcomes.parquet").set_index("patient_id")
+    default, batched = runs["roadrunner"], runs["batched"]
+    assert (batched["error"] == "").all()
+    for column in ("TNF_pg_mL.peak", "IL6_pg_mL.auc", "cortisol_nmol_L.peak", "hamd.final",
+                   "microglia_activation.baseline"):
+        scale = default[column].abs().max()
+        np.testing.assert_allclose(batched[column], default[column], atol=1e-3 * scale, rtol=0)

@@ -4,11 +4,12 @@ Rest is not a fixed point: cortisol, and everything it drives, follows the clock
 is the state ``x`` at the scenario's clock time that one day later is ``x`` again,
 ``Phi(x) = x`` for the 24 h map ``Phi``. A burn-in approaches it at the pace of the
 slowest process (mood and microglial priming: weeks). Newton's method on
-``Phi(x) - x`` gets there in a few simulated days. We use its chord variant: the
-Jacobian of ``Phi`` (the monodromy matrix ``M``) is computed once, by finite
-differences at a reference patient, and reused for every patient near that one, so
-each iteration costs one simulated day and the linear algebra is one solve with a
-factorised ``I - M``.
+``Phi(x) - x`` gets there in a few simulated days. Measuring the Jacobian of ``Phi``
+(the monodromy matrix ``M``) costs a simulated day per state, so it is measured by
+finite differences only at a reference patient (and one step along each varied
+parameter); each patient's ``M`` is predicted from those to first order, and
+Broyden's method refines it as the days are simulated: each iteration costs one
+simulated day.
 
 Both engines use this module with their own ``DayMap`` (libRoadRunner one patient at
 a time, JAX a whole batch at once), so they agree on what rest is.
@@ -258,7 +259,8 @@ class RestSolver:
 
     Every patient starts from the default patient at its clock time (the reference,
     computed once from the model's initial state by a burn-in and Newton's method),
-    moved by the first-order prediction, and Broyden's method takes it from there.
+    moved by the first-order prediction, and Broyden's method takes it from there,
+    started from the patient's predicted monodromy.
     A patient that does not converge (about 1 in 300 of a sampled population: far
     from the reference) gets a monodromy of its own at its prediction and tries
     again; one that still does not converge is burned in from the initial state and
