@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from neuroimmune.population import RunSettings
 from neuroimmune.population.command import trial as trial_command
-from neuroimmune.population.trial import TrialError, load_trial, run_trial
+from neuroimmune.population.trial import TrialError, _estimates, load_trial, run_trial
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "trials"
 
@@ -128,3 +129,18 @@ def test_trial_command_user_mistakes_exit_2(trial_file, tmp_path, args):
 def test_trial_command_missing_file_exits_2(tmp_path):
     result = CliRunner().invoke(trial_command, [str(tmp_path / "none.toml"), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_no_ratio_to_a_control_that_does_not_change():
+    """An untreated arm whose change is solver noise (1e-6) gives no ratio, only the
+    difference; a control clearly away from zero keeps its ratio and CI."""
+    rng = np.random.default_rng(0)
+    flat = {"placebo": rng.normal(1e-6, 1e-7, 50), "drug": rng.normal(-0.1, 0.01, 50)}
+    estimate = _estimates(flat, np.random.default_rng(1))["comparisons"]["drug vs placebo"]
+    assert estimate["ratio"] == {"value": None, "ci95": [None, None]}
+    assert estimate["difference"]["value"] < -0.09
+    moving = {"placebo": rng.normal(-2.0, 0.1, 50), "drug": rng.normal(-3.0, 0.1, 50)}
+    estimate = _estimates(moving, np.random.default_rng(1))["comparisons"]["drug vs placebo"]
+    assert 1.4 < estimate["ratio"]["value"] < 1.6
+    low, high = estimate["ratio"]["ci95"]
+    assert low < estimate["ratio"]["value"] < high

@@ -200,6 +200,16 @@ def _number(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
+RATIO_FLOOR = 1e-3
+"""A control mean below this share of the compared arm's is treated as zero: no ratio."""
+
+
+def _usable_denominator(control: float, arm: float) -> bool:
+    """A ratio to a control mean of (nearly) zero is noise, not an effect size: e.g. the
+    change in HAM-D of an untreated arm that stays at rest (1e-6) would give 10^5."""
+    return bool(control) and abs(control) > RATIO_FLOOR * abs(arm)
+
+
 def _estimates(values: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, Any]:
     """Means per arm and differences/ratios to the first arm, with paired bootstrap CIs."""
     names = list(values)
@@ -219,11 +229,14 @@ def _estimates(values: dict[str, np.ndarray], rng: np.random.Generator) -> dict[
     comparisons = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for a in names[1:]:
-            point = values[a].mean() / values[control].mean() if values[control].mean() else math.nan
+            ratio = {"value": None, "ci95": [None, None]}
+            if _usable_denominator(values[control].mean(), values[a].mean()):
+                ratio = {"value": _number(values[a].mean() / values[control].mean()),
+                         "ci95": _interval(means[a] / means[control])}
             comparisons[f"{a} vs {control}"] = {
                 "difference": {"value": _number(values[a].mean() - values[control].mean()),
                                "ci95": _interval(means[a] - means[control])},
-                "ratio": {"value": _number(point), "ci95": _interval(means[a] / means[control])},
+                "ratio": ratio,
             }
     return {"arms": arms, "comparisons": comparisons}
 
