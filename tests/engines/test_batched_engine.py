@@ -16,7 +16,6 @@ pytest.importorskip("jax")
 pytest.importorskip("diffrax")
 
 from neuroimmune.engines import RoadRunnerEngine
-from neuroimmune.engines.base import SimulationError
 from neuroimmune.engines.jax_engine import STIFF, JaxBatchedEngine
 from neuroimmune.observables import OBSERVABLES
 from neuroimmune.scenarios import load_scenario
@@ -38,15 +37,7 @@ STIFF_SCENARIOS = {"infliximab_autoimmune", "bacterial_infection"}
 refuse these patients, which population runs then give to libRoadRunner."""
 
 
-DEFAULT_ENGINE_FAILS = pytest.mark.xfail(
-    strict=True, raises=SimulationError, reason="known bug: the default engine stops with CVODE CV_ILL_INPUT "
-    "('initial ewt has components equal to zero') at the 48 h viral dose for the moved "
-    "patient (the batched engine runs it); remove this mark when fixed")
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=DEFAULT_ENGINE_FAILS) if name == "autoimmune_flare" else name
-    for name in sorted(builtin_scenarios())])
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
 def test_batched_engine_agrees_with_the_default_engine(engines, name):
     batched, default = engines
     scenario = load_scenario(name)

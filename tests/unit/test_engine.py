@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 import neuroimmune as ni
+from neuroimmune.model.compose import compose
 from neuroimmune.scenarios.schedule import scenario_events
 from neuroimmune.simulation import default_engine
 from tests.conftest import at
@@ -92,3 +93,14 @@ def test_results_convert_to_pandas_and_xarray(builtin):
     assert list(frame.columns) == ["time_h", *ni.OBSERVABLE_NAMES]
     assert dataset["TNF_pg_mL"].attrs["units"] == "pg/mL"
     assert np.array_equal(dataset["time_h"].values, frame["time_h"].values)
+
+
+def test_solver_dust_does_not_stop_the_next_segment():
+    """A patient whose first 48 h of a flare leave bacterial load and antigen
+    presentation at 1e-27 and 1e-21 (dust) once made CVODE refuse the viral dose's
+    segment; dust is now flushed to zero and the flare runs to its end."""
+    p_tnf = compose().default_values()["p_TNF_monocyte"]
+    result = ni.simulate("autoimmune_flare", k_LPS=1.3, baseline_stress=0.35,
+                         microbiome_health=0.8, body_weight_kg=85.0, p_TNF_monocyte=0.8 * p_tnf)
+    assert np.all(np.isfinite(result["TNF_pg_mL"]))
+    assert result["TNF_pg_mL"].max() > 2 * result["TNF_pg_mL"][0]  # the flare happens

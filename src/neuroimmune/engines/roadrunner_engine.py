@@ -18,14 +18,18 @@ from functools import lru_cache
 import numpy as np
 
 from neuroimmune.engines.base import Engine, Event, SimulationError
-from neuroimmune.engines.rest import DEFAULT_REST, RestSettings, RestSolver
+from neuroimmune.engines.rest import DEFAULT_REST, DUST, RestSettings, RestSolver
 from neuroimmune.model.compose import compose, to_sbml
 
 BURN_IN_H = 2016.0
 """Twelve weeks of burn-in, from the model's initial state, for a reference patient (and
 for a patient the shooting cannot reach from any reference); shooting then polishes it."""
 
-TINY = 1e-30
+TINY = DUST
+"""Below this a state is solver dust and becomes exact zero at every restart. 1e-30 was
+not enough: a bacterial load of 4.5e-27 and antigen presentation of 2e-21 left by 48 h
+of ``autoimmune_flare`` made CVODE refuse the next segment ("initial ewt has components
+equal to zero"); the same threshold as rest's, so both engines flush alike."""
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +38,7 @@ def _sbml() -> str:
 
 
 def _flush_tiny(value: float) -> float:
-    """Solver dust (|x| < 1e-30, sub-normal numbers) in a resting state becomes exact zero.
+    """Solver dust (|x| < ``TINY``, sub-normal numbers) in a resting state becomes exact zero.
 
     Absent pathogens and drugs rest at zero; left as 1e-322 they make CVODE's error
     weights overflow at the next start.
