@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -140,22 +141,33 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+@dataclass(frozen=True)
+class PoolRun:
+    """One ``run_population`` on a fresh local cluster, as measured."""
+
+    startup_s: float
+    seconds: float
+    peak_bytes: int  # the workers plus this process's growth during the run
+    before_bytes: int  # this process before the run
+    failed: int
+
+
 def pool_run(scenario, n: int, engine_options=(), chunk_size: int = 100,
-             ) -> tuple[float, float, int]:
-    """(start-up s, run s, peak bytes) of run_population on a fresh local cluster."""
+             workers: int = WORKERS, plots: bool = False) -> PoolRun:
     with PeakMemory() as memory:
         start = time.perf_counter()
-        engine = DaskPoolEngine(WORKERS)
+        engine = DaskPoolEngine(workers)
         startup = time.perf_counter() - start
         try:
             with tempfile.TemporaryDirectory() as out:
-                settings = RunSettings(chunk_size=chunk_size, progress=False, plots=False,
+                settings = RunSettings(chunk_size=chunk_size, progress=False, plots=plots,
                                        engine_options=engine_options)
-                seconds = timed(lambda: run_population(scenario, n, SEED, Path(out), settings,
-                                                       engine=engine))
+                start = time.perf_counter()
+                run = run_population(scenario, n, SEED, Path(out), settings, engine=engine)
+                seconds = time.perf_counter() - start
         finally:
             engine.close()
-    return startup, seconds, memory.peak
+    return PoolRun(startup, seconds, memory.peak, memory.before, run.failed)
 
 
 def main() -> None:
@@ -182,19 +194,21 @@ def main() -> None:
             ni.simulate(scenario, engine=engine)
             cases.append(("default engine loop", timed(
                 lambda e=engine, s=scenario, o=overrides: default_engine_loop(e, s, o)), None, None))
-        startup, seconds, peak = pool_run(scenario, n)
-        cases.append((f"pool ({WORKERS} workers)", seconds, startup, peak))
+        pool = pool_run(scenario, n)
+        cases.append((f"pool ({WORKERS} workers)", pool.seconds, pool.startup_s, pool.peak_bytes))
         if n == arguments.n:
-            startup, seconds, peak = pool_run(scenario, n, (("burn_in_h", 96.0), ("warm_start", True)))
-            cases.append((f"pool ({WORKERS} workers), warm start 96 h", seconds, startup, peak))
+            pool = pool_run(scenario, n, (("burn_in_h", 96.0), ("warm_start", True)))
+            cases.append((f"pool ({WORKERS} workers), warm start 96 h", pool.seconds,
+                          pool.startup_s, pool.peak_bytes))
         batched, size = JaxBatchedEngine(), batch_size(n)
         warm = timed(lambda e=batched, s=scenario, o=overrides[:size], k=size:
                      batched_loop(e, s, o, k))
         cases.append(("batched, 1 process", timed(
             lambda e=batched, s=scenario, o=overrides, k=size: batched_loop(e, s, o, k)),
             warm, None))
-        startup, seconds, peak = pool_run(scenario, n, (("engine", "batched"),), size)
-        cases.append((f"pool ({WORKERS} workers), batched", seconds, startup, peak))
+        pool = pool_run(scenario, n, (("engine", "batched"),), size)
+        cases.append((f"pool ({WORKERS} workers), batched", pool.seconds, pool.startup_s,
+                       pool.peak_bytes))
         for label, seconds, startup, peak in cases:
             rows.append((name, n, label, seconds, n / seconds, reference / seconds, startup, peak))
         print(f"done: {name} N={n}", flush=True)

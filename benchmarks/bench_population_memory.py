@@ -14,13 +14,8 @@ Run: ``python benchmarks/bench_population_memory.py --n 10000 100000 [--engine r
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
-from pathlib import Path
 
-from bench_population import SEED, WORKERS, PeakMemory
-from neuroimmune.population import RunSettings, run_population
-from neuroimmune.population.engine_pool import DaskPoolEngine
+from bench_population import WORKERS, pool_run
 from neuroimmune.scenarios import load_scenario
 
 
@@ -34,27 +29,17 @@ def main() -> None:
     arguments = parser.parse_args()
     scenario = load_scenario(arguments.scenario)
     options = (("engine", "batched"),) if arguments.engine == "batched" else ()
-    rows = []
+    runs = []
     for n in arguments.n:
-        with PeakMemory() as memory, tempfile.TemporaryDirectory() as out:
-            engine = DaskPoolEngine(arguments.workers)
-            try:
-                settings = RunSettings(chunk_size=arguments.chunk_size, progress=False,
-                                       engine_options=options)
-                start = time.perf_counter()
-                run = run_population(scenario, n, SEED, Path(out), settings, engine=engine)
-                seconds = time.perf_counter() - start
-                failed = run.failed
-            finally:
-                engine.close()
-        rows.append((n, seconds, failed, memory.peak, memory.before))
+        runs.append((n, pool_run(scenario, n, options, arguments.chunk_size, arguments.workers,
+                                 plots=True)))
         print(f"done: N={n}", flush=True)
     print(f"\n{arguments.scenario}, engine {arguments.engine}, chunks of {arguments.chunk_size}, "
           f"{arguments.workers} worker(s)")
     print(f"{'N':>8} {'s':>8} {'patients/s':>10} {'failed':>7} {'peak MiB':>9} {'+ before':>9}")
-    for n, seconds, failed, peak, before in rows:
-        print(f"{n:>8} {seconds:8.1f} {n / seconds:10.1f} {failed:>7} {peak / 2**20:9.0f} "
-              f"{before / 2**20:9.0f}")
+    for n, run in runs:
+        print(f"{n:>8} {run.seconds:8.1f} {n / run.seconds:10.1f} {run.failed:>7} "
+              f"{run.peak_bytes / 2**20:9.0f} {run.before_bytes / 2**20:9.0f}")
     print("peak: workers plus this process's growth; + before: this process before the run")
 
 

@@ -145,9 +145,12 @@ def _by_halves(run: Callable[[np.ndarray], tuple[np.ndarray, bool]],
     return np.concatenate([first, second]), np.concatenate([first_ok, second_ok])
 
 
-def _bucket(count: int, smallest: int = 8) -> int:
-    """Pad sizes to powers of two so that few array shapes (compilations) occur."""
-    return max(smallest, 1 << max(0, count - 1).bit_length())
+def _padded(rows: np.ndarray, smallest: int = 8) -> np.ndarray:
+    """``rows`` (B, ...) padded by repeating the last row to a power of two (at least
+    ``smallest``), so that few array shapes (compilations) occur."""
+    size = rows.shape[0]
+    padded = max(smallest, 1 << max(0, size - 1).bit_length())
+    return np.pad(rows, ((0, padded - size), *[(0, 0)] * (rows.ndim - 1)), mode="edge")
 
 
 class JaxBatchedEngine(Engine):
@@ -240,9 +243,7 @@ class JaxBatchedEngine(Engine):
                           end: float) -> tuple[np.ndarray, bool]:
         """States (B, S) at ``end`` of one batch, and whether its solves succeeded."""
         size = y.shape[0]
-        padded = _bucket(size)
-        y = np.pad(y, ((0, padded - size), (0, 0)), mode="edge")
-        p = np.pad(p, ((0, padded - size), (0, 0)), mode="edge")
+        y, p = _padded(y), _padded(p)
         for piece_start, piece_stop, _ in _pieces(start, end, np.empty(0)):
             _, final, success = program(y, p, piece_start, piece_stop,
                                         np.array([piece_stop]), (0,))
@@ -319,9 +320,7 @@ class JaxBatchedEngine(Engine):
         """Values (B, T, C) of patients ``rows`` from rest ``y`` (B, S) through the
         schedule, and whether the solves succeeded (it stops at the first that did not)."""
         size = y.shape[0]
-        padded = _bucket(size)
-        y = np.pad(y, ((0, padded - size), (0, 0)), mode="edge")
-        p = np.pad(p, ((0, padded - size), (0, 0)), mode="edge")
+        y, p = _padded(y), _padded(p)
         values = np.empty((size, plan.times.size, len(columns)))
         values[:, 0] = self._observe_at_rest(y, p, columns)[:size]
         for start, stop in itertools.pairwise(plan.boundaries):

