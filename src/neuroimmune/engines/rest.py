@@ -62,7 +62,7 @@ class Monodromy:
     """``I - M`` at a rest, factorised once, applied as a chord-Newton step."""
 
     def __init__(self, rest: np.ndarray, matrix: np.ndarray) -> None:
-        self.scale = np.maximum(np.abs(rest), 1e-8)
+        self.scale = np.maximum(np.abs(rest), 1e-8)  # states resting at ~0 still get a scale
         self.matrix = matrix
         self._factors = scipy.linalg.lu_factor(np.eye(rest.size) - matrix)
 
@@ -150,6 +150,7 @@ def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
             h_change = np.einsum("bij,jb->bi", inverse[going], change)
             s_h = np.einsum("ib,bij->bj", step, inverse[going])
             denominator = np.einsum("bj,jb->b", s_h, change)
+            # skip an update whose denominator is round-off (it would blow the inverse up)
             usable = np.abs(denominator) > 1e-12 * np.linalg.norm(step, axis=0) ** 2
             update = np.einsum("bi,bj->bij", step.T - h_change, s_h)
             update /= np.where(usable, denominator, 1.0)[:, None, None]
