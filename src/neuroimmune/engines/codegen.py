@@ -23,7 +23,6 @@ from neuroimmune.model.compose import ComposedModel, compose
 from neuroimmune.model.motifs import MOTIFS
 
 _BINARY = {libsbml.AST_PLUS: "+", libsbml.AST_TIMES: "*", libsbml.AST_DIVIDE: "/",
-           libsbml.AST_POWER: "**", libsbml.AST_FUNCTION_POWER: "**",
            libsbml.AST_RELATIONAL_LEQ: "<=", libsbml.AST_RELATIONAL_LT: "<",
            libsbml.AST_RELATIONAL_GEQ: ">=", libsbml.AST_RELATIONAL_GT: ">"}
 _FUNCTIONS = {libsbml.AST_FUNCTION_EXP: "xp.exp", libsbml.AST_FUNCTION_LN: "xp.log",
@@ -50,6 +49,8 @@ def _python(node: libsbml.ASTNode, rename: Callable[[str], str]) -> str:
         return "xp.pi"
     if kind == libsbml.AST_MINUS:
         return f"(-{children[0]})" if len(children) == 1 else f"({children[0]} - {children[1]})"
+    if kind in (libsbml.AST_POWER, libsbml.AST_FUNCTION_POWER):
+        return f"power({children[0]}, {children[1]})"
     if kind in _BINARY:
         return "(" + f" {_BINARY[kind]} ".join(children) + ")"
     if kind in _FUNCTIONS:
@@ -86,7 +87,7 @@ def model_source(model: ComposedModel, constants: Mapping[str, float] | None = N
     """Python source defining ``rhs(t, y, p)`` and ``observe(t, y, p)`` for ``model``.
 
     Parameters in ``constants`` are written as numbers instead of rows of ``p``, so a
-    compiler can fold them (``K ** n`` once, ``x ** 2.0`` as a product): the power
+    compiler can fold them (``K ** n`` once, a whole ``n`` as products): the power
     functions of Hill terms are most of the right-hand side's cost otherwise.
     """
     states = {name: i for i, name in enumerate(model.state_names)}
@@ -105,7 +106,11 @@ def model_source(model: ComposedModel, constants: Mapping[str, float] | None = N
             return f"d_{name}"
         return name  # a motif's own argument
 
-    lines = []
+    lines = ["def power(x, n):",
+             "    # a whole exponent known when compiling is a few products, not exp(n log x)",
+             "    whole = isinstance(n, float) and n.is_integer() and abs(n) <= 8",
+             "    return x ** int(n) if whole else x ** n",
+             ""]
     for motif in MOTIFS:
         body = _translate(motif.body, lambda name: name)
         lines += [f"def {motif.name}({', '.join(motif.arguments)}):", f"    return {body}", ""]

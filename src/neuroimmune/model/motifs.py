@@ -44,9 +44,10 @@ MOTIFS: tuple[Motif, ...] = (
     Motif(
         "positive",
         ("x", "w"),
-        "piecewise(x + w * ln(1 + exp(-x / w)), x > 0, w * ln(1 + exp(x / w)))",
+        "piecewise(x, x > 0, 0) + w * ln(1 + exp(-abs(x) / w))",
         "the part of x above zero, smoothed over a width w (softplus) so the solver"
-        " never meets a kink",
+        " never meets a kink; written with abs(x) so that exp never overflows and array"
+        " code evaluates one exponential, not one per branch",
     ),
     Motif(
         "relative_gain",
