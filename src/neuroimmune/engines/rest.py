@@ -17,7 +17,8 @@ a time, JAX a whole batch at once), so they agree on what rest is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,8 +44,8 @@ class RestSettings:
     """When a patient counts as at rest, and how hard to try.
 
     Converged when every state's last Newton correction is below
-    ``rtol * |x| + max(atol * scale, floor)``, ``scale`` being that state's size at
-    the reference rest (so states in different units are judged on their own scale);
+    ``rtol * |x| + max(atol * scale, floor)``, ``scale`` being that state's size where
+    the shooting started (so states in different units are judged on their own scale);
     ``floor`` is a hundred times the solvers' absolute tolerance, below which a
     state resting near zero is solver noise.
     """
@@ -59,102 +60,113 @@ DEFAULT_REST = RestSettings()
 
 
 class Monodromy:
-    """``I - M`` at a rest, factorised once, applied as a chord-Newton step."""
+    """``I - M`` at a rest, factorised once, applied as a Newton step (the reference's)."""
 
-    def __init__(self, rest: np.ndarray, matrix: np.ndarray) -> None:
-        self.scale = np.maximum(np.abs(rest), 1e-8)  # states resting at ~0 still get a scale
+    def __init__(self, matrix: np.ndarray) -> None:
         self.matrix = matrix
-        self._factors = scipy.linalg.lu_factor(np.eye(rest.size) - matrix)
-
-    @classmethod
-    def measured(cls, day_map: DayMap, rests: np.ndarray,
-                 parameters: np.ndarray) -> list[Monodromy]:
-        """Monodromies at each column of ``rests`` (S, B), by finite differences, all in
-        one batched day. States at exactly zero (absent things stay absent) get no column."""
-        starts, columns, steps = [], [], []
-        for patient in range(rests.shape[1]):
-            rest = rests[:, patient]
-            moving = np.flatnonzero(rest != 0.0)
-            step = RELATIVE_STEP * np.maximum(np.abs(rest[moving]), 1e-8)
-            moved = np.repeat(rest[:, None], moving.size + 1, axis=1)
-            moved[moving, np.arange(1, moving.size + 1)] += step
-            starts.append(moved)
-            columns.append(np.full(moving.size + 1, patient))
-            steps.append((moving, step))
-        where = np.concatenate(columns)
-        ends = day_map(np.concatenate(starts, axis=1), parameters[:, where])
-        monodromies, first = [], 0
-        for patient, (moving, step) in enumerate(steps):
-            block = ends[:, first : first + moving.size + 1]
-            first += moving.size + 1
-            matrix = np.zeros((rests.shape[0],) * 2)
-            matrix[:, moving] = (block[:, 1:] - block[:, :1]) / step
-            monodromies.append(cls(rests[:, patient], matrix))
-        return monodromies
+        self._factors = scipy.linalg.lu_factor(np.eye(matrix.shape[0]) - matrix)
 
     def correction(self, residual: np.ndarray) -> np.ndarray:
         """Newton correction ``(I - M)^-1 (Phi(x) - x)`` for residuals of shape (S, ...)."""
         return scipy.linalg.lu_solve(self._factors, residual)
 
-    def scaled_inverse(self) -> np.ndarray:
-        """Inverse Jacobian of ``G(z) = Phi(z) - z`` in variables scaled by this rest:
-        ``-(D^-1 (I - M) D)^-1``."""
-        return -self.correction(np.diag(self.scale)) / self.scale[:, None]
+
+def measured_monodromies(day_map: DayMap, rests: np.ndarray,
+                         parameters: np.ndarray) -> np.ndarray:
+    """Monodromy matrices (B, S, S) at each column of ``rests`` (S, B), by finite
+    differences, all in one batched day. States at exactly zero (absent things stay
+    absent) get no column."""
+    starts, columns, steps = [], [], []
+    for patient in range(rests.shape[1]):
+        rest = rests[:, patient]
+        moving = np.flatnonzero(rest != 0.0)
+        step = RELATIVE_STEP * np.maximum(np.abs(rest[moving]), 1e-8)
+        moved = np.repeat(rest[:, None], moving.size + 1, axis=1)
+        moved[moving, np.arange(1, moving.size + 1)] += step
+        starts.append(moved)
+        columns.append(np.full(moving.size + 1, patient))
+        steps.append((moving, step))
+    where = np.concatenate(columns)
+    ends = day_map(np.concatenate(starts, axis=1), parameters[:, where])
+    matrices, first = np.zeros((rests.shape[1], rests.shape[0], rests.shape[0])), 0
+    for patient, (moving, step) in enumerate(steps):
+        block = ends[:, first : first + moving.size + 1]
+        first += moving.size + 1
+        matrices[patient][:, moving] = (block[:, 1:] - block[:, :1]) / step
+    return matrices
+
+
+def _scaled_inverses(monodromies: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Inverse Jacobians (B, S, S) of ``G(z) = Phi(z) - z`` in variables scaled by
+    ``scale`` (S, B): ``-(D^-1 (I - M) D)^-1``; NaN where a monodromy is not usable."""
+    inverses = np.full(monodromies.shape, np.nan)
+    identity = np.eye(monodromies.shape[1])
+    usable = np.flatnonzero(np.all(np.isfinite(monodromies), axis=(1, 2)))
+    try:
+        inverses[usable] = np.linalg.inv(identity - monodromies[usable])
+    except np.linalg.LinAlgError:  # some matrix is singular: one by one, it stays NaN
+        for patient in usable:
+            with contextlib.suppress(np.linalg.LinAlgError):
+                inverses[patient] = np.linalg.inv(identity - monodromies[patient])
+    inverses *= scale.T[:, None, :]  # in place: these are (B, S, S), ~22 MB per 1,024
+    inverses /= scale.T[:, :, None]
+    return np.negative(inverses, out=inverses)
 
 
 def periodic_rest(day_map: DayMap, start: np.ndarray, parameters: np.ndarray,
-                  monodromies: Sequence[Monodromy],
+                  monodromies: np.ndarray,
                   settings: RestSettings = RestSettings()) -> tuple[np.ndarray, np.ndarray]:
     """Rest states (S, B) from ``start`` (S, B), and which patients converged (B,).
 
-    Broyden's ("good") method per patient, started from the chord step of that
+    Broyden's ("good") method per patient, started from the Newton step of that
     patient's monodromy (``monodromies[b]``, measured or predicted): each day simulated
     also updates the patient's inverse Jacobian, so an approximate monodromy still
     converges in a few days (the plain chord converges linearly at a rate set by its
-    error). Computed in variables scaled by each monodromy's rest, so states in
-    different units weigh alike. Converged
-    patients stop; the rest go on up to ``settings.max_iterations`` days.
+    error). Computed in variables scaled by the start's size, so states in
+    different units weigh alike. Converged patients stop (the arrays shrink to those
+    still going); the rest go on up to ``settings.max_iterations`` days.
     Non-finite results count as not converged. States at exactly zero that the day
     leaves at zero (absent pathogens and drugs) stay exactly zero.
     """
     states = np.array(start, dtype=float, copy=True)
-    count = states.shape[1]
-    converged = np.zeros(count, dtype=bool)
-    scale = np.stack([m.scale for m in monodromies], axis=1)
-    inverse = np.stack([m.scaled_inverse() for m in monodromies])
+    converged = np.zeros(states.shape[1], dtype=bool)
+    scale = np.maximum(np.abs(states), 1e-8)  # states resting at ~0 still get a scale
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         residual = (day_map(states, parameters) - states) / scale
         # absent things (no pathogen, no drug) rest at exactly zero: keep them there
         pinned = (states == 0.0) & (residual == 0.0)
+        going = np.flatnonzero(np.all(np.isfinite(residual), axis=0))
+        inverse = _scaled_inverses(monodromies[going], scale[:, going])
+        residual = residual[:, going]
         for _ in range(settings.max_iterations):
-            active = np.flatnonzero(~converged & np.all(np.isfinite(residual), axis=0))
-            if not active.size:
-                break
-            step = -np.einsum("bij,jb->ib", inverse[active], residual[:, active])
-            step[pinned[:, active]] = 0.0
-            updated = states[:, active] + step * scale[:, active]
-            small = np.abs(step * scale[:, active]) <= (
+            step = -np.matmul(inverse, residual.T[:, :, None])[:, :, 0].T
+            step[pinned[:, going]] = 0.0
+            updated = states[:, going] + step * scale[:, going]
+            small = np.abs(step * scale[:, going]) <= (
                 settings.rtol * np.abs(updated)
-                + np.maximum(settings.atol * scale[:, active], settings.floor))
-            states[:, active] = updated
+                + np.maximum(settings.atol * scale[:, going], settings.floor))
+            states[:, going] = updated
             done = np.all(small, axis=0) & np.all(np.isfinite(updated), axis=0)
-            converged[active] = done
-            going = active[~done]
+            converged[going[done]] = True
+            going, inverse, residual, step = (going[~done], inverse[~done],
+                                              residual[:, ~done], step[:, ~done])
             if not going.size:
                 break
             following = (day_map(states[:, going], parameters[:, going])
                          - states[:, going]) / scale[:, going]
-            change = following - residual[:, going]
-            residual[:, going] = following
-            step = step[:, ~done]
-            h_change = np.einsum("bij,jb->bi", inverse[going], change)
-            s_h = np.einsum("ib,bij->bj", step, inverse[going])
+            change = following - residual
+            residual = following
+            h_change = np.matmul(inverse, change.T[:, :, None])[:, :, 0]  # (G, S)
+            s_h = np.matmul(step.T[:, None, :], inverse)[:, 0, :]  # (G, S)
             denominator = np.einsum("bj,jb->b", s_h, change)
             # skip an update whose denominator is round-off (it would blow the inverse up)
             usable = np.abs(denominator) > 1e-12 * np.linalg.norm(step, axis=0) ** 2
-            update = np.einsum("bi,bj->bij", step.T - h_change, s_h)
-            update /= np.where(usable, denominator, 1.0)[:, None, None]
-            inverse[going[usable]] += update[usable]
+            weight = np.where(usable, 1.0 / np.where(usable, denominator, 1.0), 0.0)
+            inverse += (step.T - h_change)[:, :, None] * (s_h * weight[:, None])[:, None, :]
+            finite = np.all(np.isfinite(residual), axis=0)
+            going, inverse, residual = going[finite], inverse[finite], residual[:, finite]
+            if not going.size:
+                break
     converged &= np.all(np.isfinite(states), axis=0)
     return states, converged
 
@@ -229,13 +241,12 @@ class _Reference:
         points = np.repeat(self.rest[:, None], rows.size + 1, axis=1)
         points[:, 1:] += np.stack([self._slopes[int(r)] for r in rows], axis=1) * steps
         points[self.rest == 0.0] = 0.0  # absent things stay absent
-        measured = Monodromy.measured(self._day_map, points, moved)
+        measured = measured_monodromies(self._day_map, points, moved)
         for column, (row, step) in enumerate(zip(rows, steps, strict=True), 1):
-            self._monodromy_slopes[int(row)] = (measured[column].matrix
-                                                - measured[0].matrix) / step
+            self._monodromy_slopes[int(row)] = (measured[column] - measured[0]) / step
 
-    def monodromies(self, parameters: np.ndarray, rests: np.ndarray) -> list[Monodromy]:
-        """First-order monodromies of patients ``parameters`` (P, B) at ``rests`` (S, B)."""
+    def monodromies(self, parameters: np.ndarray) -> np.ndarray:
+        """First-order monodromies (B, S, S) of patients ``parameters`` (P, B)."""
         rows, missing = self._varied(parameters, self._monodromy_slopes)
         if missing.size:
             self._add_monodromy_slopes(missing)
@@ -244,7 +255,7 @@ class _Reference:
             slopes = np.stack([self._monodromy_slopes[int(r)] for r in rows])  # (R, S, S)
             matrices += np.einsum("rij,rb->bij", slopes,
                                   self._coordinates(rows, parameters[rows]))
-        return [Monodromy(rests[:, b], matrices[b]) for b in range(parameters.shape[1])]
+        return matrices
 
     def predict(self, parameters: np.ndarray) -> np.ndarray:
         """First-order rest states (S, B) of patients ``parameters`` (P, B)."""
@@ -295,8 +306,8 @@ class RestSolver:
         converged = np.zeros(starts.shape[1], dtype=bool)
         usable = np.flatnonzero(np.all(np.isfinite(starts), axis=0))
         if usable.size:
-            monodromies = Monodromy.measured(self._day_map, starts[:, usable],
-                                             parameters[:, usable])
+            monodromies = measured_monodromies(self._day_map, starts[:, usable],
+                                               parameters[:, usable])
             states[:, usable], converged[usable] = periodic_rest(
                 self._day_map, starts[:, usable], parameters[:, usable], monodromies,
                 self._settings)
@@ -318,7 +329,8 @@ class RestSolver:
             rest, converged = self._burned_in(default[:, None])
             self._references[clock] = (
                 _Reference(self._day_map, default, rest[:, 0],
-                           Monodromy.measured(self._day_map, rest, default[:, None])[0])
+                           Monodromy(measured_monodromies(self._day_map, rest,
+                                                          default[:, None])[0]))
                 if converged[0] else None)
         return self._references[clock]
 
@@ -337,7 +349,7 @@ class RestSolver:
             predicted[:, columns] = reference.predict(group)
             states[:, columns], converged[columns] = periodic_rest(
                 self._day_map, predicted[:, columns], group,
-                reference.monodromies(group, predicted[:, columns]), self._settings)
+                reference.monodromies(group), self._settings)
         columns = np.flatnonzero(~converged)  # second stage: own monodromy at the guess
         if columns.size:
             states[:, columns], converged[columns] = self._solve_from(
