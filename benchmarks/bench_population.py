@@ -19,7 +19,11 @@ Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
                         is a first pass over one chunk (compilation, or loading compiled
                         solves from the disk cache, and the reference rest).
   pool, batched         ``run_population --engine batched`` with the same chunks on the
-                        2-worker cluster, outcomes and Parquet included.
+                        2-worker cluster, outcomes and Parquet included; each worker
+                        compiles and finds its reference rest inside the timed run.
+  pool, batched, warm   the same on a cluster whose workers have each run one chunk of
+                        other patients first (``DaskPoolEngine.warm_up``: a long-lived
+                        cluster between runs); "start s" is cluster start and warm-up.
 Peak memory: resident set size of the workers plus what this process grew by during
 the case (sampled every 0.1 s with psutil), per pool case: memory earlier cases left in
 this process does not count against a later one.
@@ -49,7 +53,9 @@ from neuroimmune.engines import RoadRunnerEngine
 from neuroimmune.engines.base import SimulationError
 from neuroimmune.engines.jax_engine import JaxBatchedEngine
 from neuroimmune.model.compose import compose
+from neuroimmune.observables import OBSERVABLES
 from neuroimmune.population import RunSettings, model_columns, run_population, sample_patients
+from neuroimmune.population.chunk import ChunkTask
 from neuroimmune.population.engine_pool import DaskPoolEngine
 from neuroimmune.sbml_export import resting_sbml
 from neuroimmune.scenarios import load_scenario
@@ -152,11 +158,23 @@ class PoolRun:
     failed: int
 
 
+def warm_up_task(scenario, size: int, engine_options) -> ChunkTask:
+    """A chunk of ``size`` patients of another seed, to warm the workers with."""
+    patients = sample_patients(size, SEED + 1)
+    columns = model_columns(patients)
+    return ChunkTask(0, scenario, tuple(range(size)),
+                     tuple(dict(zip(columns, map(float, row), strict=True))
+                           for row in patients[columns].to_numpy()),
+                     tuple(o.name for o in OBSERVABLES), engine_options=engine_options)
+
+
 def pool_run(scenario, n: int, engine_options=(), chunk_size: int = 100,
-             workers: int = WORKERS, plots: bool = False) -> PoolRun:
+             workers: int = WORKERS, plots: bool = False, warm: bool = False) -> PoolRun:
     with PeakMemory() as memory:
         start = time.perf_counter()
         engine = DaskPoolEngine(workers)
+        if warm:
+            engine.warm_up(warm_up_task(scenario, chunk_size, engine_options))
         startup = time.perf_counter() - start
         try:
             with tempfile.TemporaryDirectory() as out:
@@ -209,6 +227,9 @@ def main() -> None:
         pool = pool_run(scenario, n, (("engine", "batched"),), size)
         cases.append((f"pool ({WORKERS} workers), batched", pool.seconds, pool.startup_s,
                        pool.peak_bytes))
+        pool = pool_run(scenario, n, (("engine", "batched"),), size, warm=True)
+        cases.append((f"pool ({WORKERS} workers), batched, warm", pool.seconds,
+                      pool.startup_s, pool.peak_bytes))
         for label, seconds, startup, peak in cases:
             rows.append((name, n, label, seconds, n / seconds, reference / seconds, startup, peak))
         print(f"done: {name} N={n}", flush=True)

@@ -94,3 +94,24 @@ def test_a_failing_patient_does_not_fail_the_rest_of_its_batch():
     assert ok.tolist() == [row != 5 for row in range(11)]
     np.testing.assert_array_equal(results[ok, 0], np.arange(11)[ok] * 10.0)
     assert calls[0] == 11 and len(calls) <= 2 * int(np.ceil(np.log2(11))) + 1
+
+
+def test_a_failed_batch_tries_its_suspects_apart_first():
+    """A patient shot below zero is the likely culprit: the others, then it alone."""
+    from neuroimmune.engines.jax_engine import _by_halves
+
+    calls = []
+
+    def run(rows):
+        calls.append(rows.tolist())
+        return rows[:, None] * 10.0, 700 not in rows
+
+    rows = np.arange(1024)
+    results, ok = _by_halves(run, rows, suspects=rows == 700)
+    assert ok.tolist() == [row != 700 for row in range(1024)]
+    np.testing.assert_array_equal(results[ok, 0], rows[ok] * 10.0)
+    assert calls[1:] == [[row for row in range(1024) if row != 700], [700]]
+    # a wrong suspicion still finds the culprit, by halves among the others
+    calls.clear()
+    _, ok = _by_halves(run, rows, suspects=rows == 3)
+    assert ok.tolist() == [row != 700 for row in range(1024)]

@@ -82,6 +82,12 @@ class DaskPoolEngine(PopulationEngine):
             for future in submitted:
                 future.cancel()
 
+    def warm_up(self, task: ChunkTask) -> None:
+        """Run ``task`` once on every worker, so that each has compiled its engine and
+        found its reference rest before a timed run (what a long-lived cluster has
+        between runs); the outputs are discarded."""
+        self._client.run(simulate_chunk, task)
+
     def close(self) -> None:
         self._client.close()
         if self._cluster is not None:
