@@ -37,30 +37,40 @@ noise: the solvers control errors to 1e-6 relative and 1e-12 absolute, so a path
 load of 1e-22 in an endotoxin run has no time of peak worth reporting."""
 
 
+def outcome_table(time_h: np.ndarray, values: Mapping[str, np.ndarray],
+                  observables: Sequence[str]) -> dict[str, np.ndarray]:
+    """The ``METRICS`` of each observable for many patients at once: ``values[name]`` is
+    (patients, times) on the shared ``time_h``; a patient whose observable is not finite
+    throughout gets NaN for it. Columns in ``outcome_columns`` order."""
+    t = np.asarray(time_h, dtype=float)
+    table: dict[str, np.ndarray] = {}
+    for name in observables:
+        y = np.atleast_2d(np.asarray(values[name], dtype=float))
+        finite = np.all(np.isfinite(y), axis=1)
+        # a peak within solver noise of the start is no peak: noise would pick its time
+        rise = y - y[:, :1]
+        risen = np.max(rise, axis=1) > NOISE * np.maximum(np.abs(y[:, 0]), 1.0)
+        peak_at = np.where(risen, np.argmax(rise, axis=1), 0)
+        rows = np.arange(y.shape[0])
+        metrics = {
+            "baseline": y[:, 0],
+            "peak": y[rows, peak_at],
+            "time_of_peak_h": t[peak_at],
+            "minimum": np.min(y, axis=1),
+            "final": y[:, -1],
+            "auc": np.sum(np.diff(t) * (y[:, 1:] + y[:, :-1]) / 2.0, axis=1),
+        }
+        for metric in METRICS:
+            table[column(name, metric)] = np.where(finite, metrics[metric], np.nan)
+    return table
+
+
 def patient_outcomes(time_h: np.ndarray, values: Mapping[str, np.ndarray],
                      observables: Sequence[str]) -> dict[str, float]:
     """The ``METRICS`` of each observable of one patient's run."""
-    t = np.asarray(time_h, dtype=float)
-    row: dict[str, float] = {}
-    for name in observables:
-        y = np.asarray(values[name], dtype=float)
-        if not np.all(np.isfinite(y)):
-            row.update(dict.fromkeys((column(name, m) for m in METRICS), np.nan))
-            continue
-        # a peak within solver noise of the start is no peak: noise would pick its time
-        rise = y - y[0]
-        i_peak = int(np.argmax(rise)) if rise.max() > NOISE * max(abs(y[0]), 1.0) else 0
-        row[column(name, "baseline")] = float(y[0])
-        row[column(name, "peak")] = float(y[i_peak])
-        row[column(name, "time_of_peak_h")] = float(t[i_peak])
-        row[column(name, "minimum")] = float(np.min(y))
-        row[column(name, "final")] = float(y[-1])
-        row[column(name, "auc")] = float(np.sum(np.diff(t) * (y[1:] + y[:-1]) / 2.0))
-    return row
-
-
-def failed_outcomes(observables: Sequence[str]) -> dict[str, float]:
-    return dict.fromkeys(outcome_columns(observables), np.nan)
+    table = outcome_table(time_h, {name: np.asarray(values[name])[None, :]
+                                   for name in observables}, observables)
+    return {name: float(metric[0]) for name, metric in table.items()}
 
 
 def thinned_indices(count: int, points: int = FAN_POINTS) -> np.ndarray:
@@ -93,18 +103,40 @@ class WindowOutcome:
         return f"outcome:{self.name}"
 
     def evaluate(self, time_h: np.ndarray, y: np.ndarray) -> float:
+        """The outcome of one patient's run ``y`` (times,)."""
+        return float(self.evaluate_all(time_h, np.asarray(y)[None, :])[0])
+
+    def evaluate_all(self, time_h: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The outcome of each patient (rows of ``y``, (patients, times) on the shared
+        ``time_h``); NaN for a patient whose run is not finite throughout."""
         t = np.asarray(time_h, dtype=float)
+        y = np.atleast_2d(np.asarray(y, dtype=float))
         start, end = max(self.start_h, float(t[0])), min(self.end_h, float(t[-1]))
-        if not np.all(np.isfinite(y)) or end < start:
-            return math.nan
+        if end < start:
+            return np.full(y.shape[0], np.nan)
         inside = (t > start) & (t < end)
         tw = np.concatenate(([start], t[inside], [end]))
-        yw = np.concatenate(([np.interp(start, t, y)], y[inside], [np.interp(end, t, y)]))
+        yw = np.concatenate([_at(t, y, start)[:, None], y[:, inside], _at(t, y, end)[:, None]],
+                            axis=1)
         if self.kind == "incidence":
             hit = yw <= self.threshold if self.below else yw >= self.threshold
-            return float(np.any(hit))
-        if self.kind == "change":
-            return float(yw[-1] - yw[0])
-        if self.kind == "auc":
-            return float(np.sum(np.diff(tw) * (yw[1:] + yw[:-1]) / 2.0))
-        raise ValueError(f"outcome {self.name}: unknown kind {self.kind!r}")
+            result = np.any(hit, axis=1).astype(float)
+        elif self.kind == "change":
+            result = yw[:, -1] - yw[:, 0]
+        elif self.kind == "auc":
+            result = np.sum(np.diff(tw) * (yw[:, 1:] + yw[:, :-1]) / 2.0, axis=1)
+        else:
+            raise ValueError(f"outcome {self.name}: unknown kind {self.kind!r}")
+        return np.where(np.all(np.isfinite(y), axis=1), result, np.nan)
+
+
+def _at(t: np.ndarray, y: np.ndarray, time: float) -> np.ndarray:
+    """Each row of ``y`` linearly interpolated at ``time`` within ``t`` (as ``np.interp``)."""
+    after = int(np.searchsorted(t, time, side="right"))
+    if after >= t.size:
+        return y[:, -1]
+    before = max(after - 1, 0)
+    if t[before] == time or after == 0:
+        return y[:, before]
+    slope = (y[:, after] - y[:, before]) / (t[after] - t[before])
+    return slope * (time - t[before]) + y[:, before]
