@@ -104,3 +104,30 @@ def test_solver_dust_does_not_stop_the_next_segment():
                          microbiome_health=0.8, body_weight_kg=85.0, p_TNF_monocyte=0.8 * p_tnf)
     assert np.all(np.isfinite(result["TNF_pg_mL"]))
     assert result["TNF_pg_mL"].max() > 2 * result["TNF_pg_mL"][0]  # the flare happens
+
+
+CVODE_FAILURE = """
+import os, roadrunner, antimony
+from neuroimmune.engines import RoadRunnerEngine
+os.environ.pop("SUNLOGGER_WARNING_FILENAME", None)
+os.environ.pop("SUNLOGGER_ERROR_FILENAME", None)
+RoadRunnerEngine()
+antimony.loadAntimonyString("model blowup\\n x' = x^2; x = 1\\nend")
+runner = roadrunner.RoadRunner(antimony.getSBMLString("blowup"))
+try:
+    runner.simulate(0, 2, 3)
+except RuntimeError as error:
+    print("raised:", "CV_CONV_FAILURE" in str(error))
+"""
+
+
+def test_cvode_failures_raise_without_printing():
+    """SUNDIALS' logger printed CVODE's warnings to stdout from every worker (about 1,000
+    lines per 100,000 patients); the engine turns it off, and the failure still raises."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", CVODE_FAILURE], capture_output=True,
+                         text=True, timeout=120, check=True)
+    assert run.stdout.strip() == "raised: True"
+    assert "CVode" not in run.stderr

@@ -12,6 +12,7 @@ than by a weeks-long burn-in, which is both slower and, for the slowest processe
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -20,6 +21,19 @@ import numpy as np
 from neuroimmune.engines.base import Engine, Event, SimulationError
 from neuroimmune.engines.rest import DEFAULT_REST, DUST, RestSettings, RestSolver
 from neuroimmune.model.compose import compose, to_sbml
+
+
+def _quiet_cvode() -> None:
+    """Keep CVODE's own logger (SUNDIALS, not roadrunner's) from printing.
+
+    It writes warnings ("t + h = t on the next step") and errors straight to standard
+    output, from every Dask worker: a 100,000-patient population printed about 1,000
+    such lines. A failure still raises with CVODE's message and is reported per patient.
+    Read when an integrator is created; a user's own setting is kept.
+    """
+    for variable in ("SUNLOGGER_WARNING_FILENAME", "SUNLOGGER_ERROR_FILENAME"):
+        os.environ.setdefault(variable, os.devnull)
+
 
 BURN_IN_H = 2016.0
 """Twelve weeks of burn-in, from the model's initial state, for a reference patient (and
@@ -59,6 +73,7 @@ class RoadRunnerEngine(Engine):
         import roadrunner
 
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_FATAL)
+        _quiet_cvode()
         # compile every instance afresh: an instance loaded from libRoadRunner's model
         # cache computes slightly different numbers from the first one (4e-4 over a
         # simulated day from the initial state), which would make results depend on
