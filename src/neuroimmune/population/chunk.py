@@ -134,8 +134,7 @@ def _as_batch(task: ChunkTask, engine: Engine) -> _Runs:
         try:
             raw = worker_engine().simulate(parameters, events, times, OBSERVABLE_SYMBOLS)
         except SimulationError as error:
-            runs.errors[patient] = str(error)
-            runs.fill(patient, {name: np.nan for name in runs.values})
+            runs.errors[patient] = str(error)  # its rows stay the batch's NaN
             continue
         runs.fill(patient, {name: raw[symbol[name]] for name in runs.values})
     return runs
@@ -169,9 +168,6 @@ def simulate_chunk(task: ChunkTask, engine: Engine | None = None) -> ChunkOutput
     table = outcome_table(runs.time_h, runs.values, task.observables)
     for window in task.window_outcomes:
         table[window.column] = window.evaluate_all(runs.time_h, runs.values[window.observable])
-    failed = np.array([bool(error) for error in runs.errors])
-    for column_values in table.values():
-        column_values[failed] = np.nan
     outcomes = pd.DataFrame(table)
     outcomes.insert(0, "patient_id", np.asarray(task.patient_ids, dtype=np.int64))
     outcomes["error"] = pd.Series(runs.errors, dtype=str)

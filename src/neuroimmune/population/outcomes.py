@@ -116,8 +116,7 @@ class WindowOutcome:
             return np.full(y.shape[0], np.nan)
         inside = (t > start) & (t < end)
         tw = np.concatenate(([start], t[inside], [end]))
-        yw = np.concatenate([_at(t, y, start)[:, None], y[:, inside], _at(t, y, end)[:, None]],
-                            axis=1)
+        yw = np.concatenate([_at(t, y, start), y[:, inside], _at(t, y, end)], axis=1)
         if self.kind == "incidence":
             hit = yw <= self.threshold if self.below else yw >= self.threshold
             result = np.any(hit, axis=1).astype(float)
@@ -131,12 +130,5 @@ class WindowOutcome:
 
 
 def _at(t: np.ndarray, y: np.ndarray, time: float) -> np.ndarray:
-    """Each row of ``y`` linearly interpolated at ``time`` within ``t`` (as ``np.interp``)."""
-    after = int(np.searchsorted(t, time, side="right"))
-    if after >= t.size:
-        return y[:, -1]
-    before = max(after - 1, 0)
-    if t[before] == time or after == 0:
-        return y[:, before]
-    slope = (y[:, after] - y[:, before]) / (t[after] - t[before])
-    return slope * (time - t[before]) + y[:, before]
+    """Each row of ``y`` linearly interpolated at ``time``, as a column (patients, 1)."""
+    return np.array([[np.interp(time, t, row)] for row in y])
