@@ -106,6 +106,27 @@ def test_solver_dust_does_not_stop_the_next_segment():
     assert result["TNF_pg_mL"].max() > 2 * result["TNF_pg_mL"][0]  # the flare happens
 
 
+def test_dust_is_flushed_before_it_decays_into_subnormal_numbers(monkeypatch):
+    """Solver noise leaves ~1e-23 in a pathogen resting at zero, which then decays at
+    its clearance rate: over weeks without an event it reached subnormal doubles
+    (below 2.2e-308), where CVODE once refused to go on (CV_ILL_INPUT, after 1,392 h of
+    ``autoimmune_flare``). Flushed every ``FLUSH_EVERY_H`` it stays dust or zero."""
+    from neuroimmune.engines import roadrunner_engine
+    from neuroimmune.engines.base import Event
+
+    engine = default_engine()
+    times = np.arange(0.0, 3601.0, 24.0)
+    infection = [Event(0.0, "add_state", "VIR", 1e-4), Event(0.0, "add_state", "BAC", -1e-24)]
+
+    def smallest_dust() -> float:
+        bacteria = np.abs(engine.simulate({}, infection, times, ["BAC"])["BAC"])
+        return float(bacteria[bacteria > 0].min())
+
+    assert smallest_dust() > 1e-100
+    monkeypatch.setattr(roadrunner_engine, "FLUSH_EVERY_H", 1e6)  # the former behaviour
+    assert smallest_dust() < np.finfo(float).tiny
+
+
 CVODE_FAILURE = """
 import os, roadrunner, antimony
 from neuroimmune.engines import RoadRunnerEngine
@@ -131,3 +152,18 @@ def test_cvode_failures_raise_without_printing():
                          text=True, timeout=120, check=True)
     assert run.stdout.strip() == "raised: True"
     assert "CVode" not in run.stderr
+
+
+def test_outputs_a_rounding_error_from_a_restart_are_not_separate_solver_times():
+    """CVODE refuses to step 4e-15 h (CV_TOO_CLOSE); a 0.15 h output grid puts an output
+    at 24.000000000000004, beside the restart at 24 (as ``output_times`` builds it for a
+    step of 0.05 * 3 h)."""
+    from neuroimmune.engines.roadrunner_engine import _boundaries, _solver_times
+
+    grid = np.arange(201) * (0.05 * 3.0)  # 0.15000000000000002 apart
+    near_24 = grid[np.abs(grid - 24.0) < 1e-9]
+    assert near_24.size == 1 and near_24[0] != 24.0
+    times, picked = _solver_times(24.0, 30.0, grid[(grid > 24.0) & (grid <= 30.0)])
+    assert np.all(np.diff(times) > 1e-6)
+    assert picked[0] == 0  # the output at 24.000000000000004 reads the restart's state
+    assert _boundaries({0.0}, float(near_24[0])) == [0.0, float(near_24[0])]

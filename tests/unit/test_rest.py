@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroimmune.engines.rest import measured_monodromies, periodic_rest
+from neuroimmune.engines import rest
+from neuroimmune.engines.rest import RestSettings, RoughDays, measured_monodromies, periodic_rest
 
 MATRIX = np.array([[0.5, 0.1, 0.0],
                    [0.0, 0.8, 0.05],
@@ -59,3 +60,44 @@ def test_a_failing_patient_is_reported_not_converged_and_spares_the_others():
                                       np.stack([MATRIX, MATRIX]))
     assert converged.tolist() == [False, True]
     np.testing.assert_allclose(states[:, 1], REST, rtol=1e-6)
+
+
+def test_a_step_below_zero_is_shortened_and_a_failed_day_keeps_the_last_state(monkeypatch):
+    """Every state of the model is an amount, level or share, and a day from a negative
+    state may fail: an overshooting Newton step (here from a monodromy 1.5 times too
+    large) is shortened instead. Taken whole, it fails the day, and the patient stops
+    at the last state whose day ran, where a later stage can start."""
+    def days_failing_below_zero(states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
+        ends = MATRIX @ states + OFFSET[:, None]
+        ends[:, np.any(states < 0.0, axis=0)] = np.nan
+        return ends
+
+    start = REST[:, None] * np.array([[4.0], [1.0], [1.0]])
+    overshooting = np.stack([1.5 * MATRIX])
+    states, converged = periodic_rest(days_failing_below_zero, start, np.ones((1, 1)),
+                                      overshooting)
+    assert converged.all()
+    np.testing.assert_allclose(states[:, 0], REST, rtol=1e-6)
+
+    monkeypatch.setattr(rest, "HALFWAY_TO_ZERO", np.inf)  # whole steps
+    states, converged = periodic_rest(days_failing_below_zero, start, np.ones((1, 1)),
+                                      overshooting)
+    assert not converged.any()
+    np.testing.assert_array_equal(states, start)
+
+
+def test_exact_days_go_on_where_the_rough_days_stopped():
+    """Rough days that run out before their rest hand over their place and Jacobian:
+    with a rough day map equal to the exact one, rough and exact days together take one
+    day more than exact days alone (the exact map's first look at the handover)."""
+    start = REST[:, None] * np.array([[4.0], [3.0], [0.5]])
+    guess = np.stack([0.5 * MATRIX])
+    alone = LinearDays()
+    periodic_rest(alone, start, np.ones((1, 1)), guess)
+    exact, rough = LinearDays(), LinearDays()
+    states, converged = periodic_rest(exact, start, np.ones((1, 1)), guess,
+                                      rough=RoughDays(rough, RestSettings(max_iterations=2)))
+    assert converged.all()
+    np.testing.assert_allclose(states[:, 0], REST, rtol=1e-6)
+    assert rough.columns == 3  # the start and two steps
+    assert exact.columns + rough.columns == alone.columns + 1

@@ -45,6 +45,41 @@ not enough: a bacterial load of 4.5e-27 and antigen presentation of 2e-21 left b
 of ``autoimmune_flare`` made CVODE refuse the next segment ("initial ewt has components
 equal to zero"); the same threshold as rest's, so both engines flush alike."""
 
+FLUSH_EVERY_H = 24.0
+"""Longest stretch integrated without flushing dust. A pathogen that rests at zero
+drifts to about -1e-24 and then decays at its clearance rate: over the 1,392 h after
+``autoimmune_flare``'s infection, bacteria reached -8e-308 (below the smallest normal
+double) at 480 h and CVODE refused to go on (CV_ILL_INPUT). Flushed daily, no state
+gets below about 1e-40; the batched engine's solves cover at most 24 h too."""
+
+
+SAME_TIME = 1e-9
+"""Times closer than this (relative, at least 1 h scale) are one time to CVODE, which
+refuses to step from t to t + 4e-15 (CV_TOO_CLOSE): an output grid built by adding
+0.15 h steps puts an output at 24.000000000000004, next to a flush or event at 24."""
+
+
+def _solver_times(start: float, stop: float, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times to integrate ``start -> stop`` through outputs ``inside`` (in (start, stop]),
+    and the row of the result that gives each output: an output at the same time as
+    ``start`` reads the start, one at the same time as ``stop`` ends the stretch."""
+    tolerance = SAME_TIME * max(1.0, abs(start), abs(stop))
+    later = inside[inside - start > tolerance]
+    ends_at_output = later.size > 0 and stop - later[-1] <= tolerance
+    times = np.concatenate(([start], later, [] if ends_at_output else [stop]))
+    picked = np.concatenate((np.zeros(inside.size - later.size, dtype=int),
+                             np.arange(1, later.size + 1)))
+    return times, picked
+
+
+def _boundaries(event_times: set[float], end: float) -> list[float]:
+    """Restart times: events, the end, and a flush every ``FLUSH_EVERY_H`` unless one
+    of those is at the same time already."""
+    fixed = np.array(sorted(event_times | {end}))
+    flushes = [t for t in np.arange(FLUSH_EVERY_H, end, FLUSH_EVERY_H)
+               if np.min(np.abs(fixed - t)) > SAME_TIME * max(1.0, t)]
+    return sorted(set(fixed.tolist()) | set(flushes))
+
 
 @lru_cache(maxsize=1)
 def _sbml() -> str:
@@ -203,7 +238,8 @@ class RoadRunnerEngine(Engine):
         end = float(output_times[-1])
         rows = np.empty((len(output_times), len(symbols)))
         rows[0] = [rr[name] for name in symbols]
-        boundaries = sorted({e.time_h for e in events if 0.0 <= e.time_h < end} | {0.0, end})
+        boundaries = _boundaries({e.time_h for e in events if 0.0 <= e.time_h < end} | {0.0},
+                                 end)
         by_time: dict[float, list[Event]] = {}
         for event in events:
             by_time.setdefault(event.time_h, []).append(event)
@@ -214,12 +250,9 @@ class RoadRunnerEngine(Engine):
                 if event.kind == "add_parameter":
                     self._loaded[event.target] = rr[event.target]
             upto = int(np.searchsorted(output_times, stop, side="right"))
-            inside = output_times[filled:upto]
-            times = np.concatenate(([start], inside, [stop] if not inside.size or
-                                    inside[-1] < stop else []))
+            times, picked = _solver_times(start, stop, output_times[filled:upto])
             block = self._integrate(start, stop, "the scenario", times)
-            if inside.size:
-                rows[filled:upto] = block[1 : 1 + inside.size, 1 : 1 + len(symbols)]
+            rows[filled:upto] = block[picked, 1 : 1 + len(symbols)]
             self._flush_dust(states, block[-1, 1 + len(symbols) :])
             filled = upto
         return {name: rows[:, i] for i, name in enumerate(symbols)}
