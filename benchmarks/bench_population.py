@@ -24,6 +24,9 @@ Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
   pool, batched, warm   the same on a cluster whose workers have each run one chunk of
                         other patients first (``DaskPoolEngine.warm_up``: a long-lived
                         cluster between runs); "start s" is cluster start and warm-up.
+  pool (1 x 2 threads)  the batched cases on one worker process running two chunks at
+                        once in threads (``--engine batched``'s default layout: one set
+                        of compiled solves instead of two).
 Peak memory: resident set size of the workers plus what this process grew by during
 the case (sampled every 0.1 s with psutil), per pool case: memory earlier cases left in
 this process does not count against a later one.
@@ -57,6 +60,7 @@ from neuroimmune.observables import OBSERVABLES
 from neuroimmune.population import RunSettings, model_columns, run_population, sample_patients
 from neuroimmune.population.chunk import ChunkTask
 from neuroimmune.population.engine_pool import DaskPoolEngine
+from neuroimmune.population.run import BATCHED_THREADS
 from neuroimmune.sbml_export import resting_sbml
 from neuroimmune.scenarios import load_scenario
 from neuroimmune.scenarios.schedule import scenario_events
@@ -169,10 +173,11 @@ def warm_up_task(scenario, size: int, engine_options) -> ChunkTask:
 
 
 def pool_run(scenario, n: int, engine_options=(), chunk_size: int = 100,
-             workers: int = WORKERS, plots: bool = False, warm: bool = False) -> PoolRun:
+             workers: int = WORKERS, plots: bool = False, warm: bool = False,
+             threads: int = 1) -> PoolRun:
     with PeakMemory() as memory:
         start = time.perf_counter()
-        engine = DaskPoolEngine(workers)
+        engine = DaskPoolEngine(workers, threads_per_worker=threads)
         if warm:
             engine.warm_up(warm_up_task(scenario, chunk_size, engine_options))
         startup = time.perf_counter() - start
@@ -230,16 +235,22 @@ def main() -> None:
         pool = pool_run(scenario, n, (("engine", "batched"),), size, warm=True)
         cases.append((f"pool ({WORKERS} workers), batched, warm", pool.seconds,
                       pool.startup_s, pool.peak_bytes))
+        for warm in (False, True):
+            pool = pool_run(scenario, n, (("engine", "batched"),), size, 1, warm=warm,
+                            threads=BATCHED_THREADS)
+            cases.append((f"pool (1 x {BATCHED_THREADS} threads), batched"
+                          + (", warm" if warm else ""), pool.seconds, pool.startup_s,
+                          pool.peak_bytes))
         for label, seconds, startup, peak in cases:
             rows.append((name, n, label, seconds, n / seconds, reference / seconds, startup, peak))
         print(f"done: {name} N={n}", flush=True)
 
-    print(f"\n{'scenario':<18} {'N':>6}  {'case':<36} {'s':>8} {'patients/s':>10} "
+    print(f"\n{'scenario':<18} {'N':>6}  {'case':<40} {'s':>8} {'patients/s':>10} "
           f"{'x plain':>8} {'start s':>8} {'peak MiB':>9}")
     for name, n, label, seconds, rate, ratio, startup, peak in rows:
         start = f"{startup:8.1f}" if startup is not None else f"{'':>8}"
         memory = f"{peak / 2**20:9.0f}" if peak is not None else f"{'':>9}"
-        print(f"{name:<18} {n:>6}  {label:<36} {seconds:8.1f} {rate:10.1f} {ratio:8.2f} {start} {memory}")
+        print(f"{name:<18} {n:>6}  {label:<40} {seconds:8.1f} {rate:10.1f} {ratio:8.2f} {start} {memory}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Peak memory of a large population run: does it stay flat as N grows?
 
-Runs ``run_population`` on a fresh local cluster (2 workers unless ``--workers``) for
+Runs ``run_population`` on a fresh local cluster (``--workers`` processes of
+``--threads`` threads; by default what ``neuroimmune population`` starts) for
 each N given, with plots (the full job a user runs), and reports wall time, patients
 per second and the peak resident set size of the workers plus this process's growth
 (sampled every 0.1 s).
@@ -8,7 +9,7 @@ Memory that grows with N would show as a rising peak; the aim is under 2 GiB at
 N = 100,000.
 
 Run: ``python benchmarks/bench_population_memory.py --n 10000 100000 [--engine roadrunner]
-[--workers 1]``
+[--workers 2 --threads 1]``
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from bench_population import WORKERS, pool_run
+from neuroimmune.population.run import BATCHED_THREADS
 from neuroimmune.scenarios import load_scenario
 
 
@@ -25,17 +27,23 @@ def main() -> None:
     parser.add_argument("--scenario", default="lps_2ngkg")
     parser.add_argument("--engine", choices=("roadrunner", "batched"), default="batched")
     parser.add_argument("--chunk-size", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--workers", type=int, default=None,
+                        help=f"worker processes [default: 1 batched, {WORKERS} otherwise]")
+    parser.add_argument("--threads", type=int, default=None,
+                        help=f"threads per worker [default: {BATCHED_THREADS} batched, 1 otherwise]")
     arguments = parser.parse_args()
     scenario = load_scenario(arguments.scenario)
-    options = (("engine", "batched"),) if arguments.engine == "batched" else ()
+    batched = arguments.engine == "batched"
+    options = (("engine", "batched"),) if batched else ()
+    workers = arguments.workers or (1 if batched else WORKERS)
+    threads = arguments.threads or (BATCHED_THREADS if batched else 1)
     runs = []
     for n in arguments.n:
-        runs.append((n, pool_run(scenario, n, options, arguments.chunk_size, arguments.workers,
-                                 plots=True)))
+        runs.append((n, pool_run(scenario, n, options, arguments.chunk_size, workers,
+                                 plots=True, threads=threads)))
         print(f"done: N={n}", flush=True)
     print(f"\n{arguments.scenario}, engine {arguments.engine}, chunks of {arguments.chunk_size}, "
-          f"{arguments.workers} worker(s)")
+          f"{workers} worker process(es) x {threads} thread(s)")
     print(f"{'N':>8} {'s':>8} {'patients/s':>10} {'failed':>7} {'peak MiB':>9} {'+ before':>9}")
     for n, run in runs:
         print(f"{n:>8} {run.seconds:8.1f} {n / run.seconds:10.1f} {run.failed:>7} "

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +218,7 @@ class JaxBatchedEngine(Engine):
         self._controller = lambda rtol: diffrax.PIDController(
             rtol=rtol, atol=absolute_tolerance, norm=worst_patient)
         self._programs: dict[frozenset[int], _Programs] = {}
+        self._compiling = threading.Lock()
         self._rest = RestSolver(
             self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
             self._base, self._array.parameter_names.index("clock_start_h"), rest,
@@ -233,9 +235,10 @@ class JaxBatchedEngine(Engine):
         """
         varying = frozenset(np.flatnonzero(np.any(parameters != self._base, axis=0)).tolist()
                             ) | frozenset(changed)
-        if varying not in self._programs:
-            self._programs[varying] = self._compile(varying)
-        return self._programs[varying]
+        with self._compiling:  # threads sharing the engine compile each program once
+            if varying not in self._programs:
+                self._programs[varying] = self._compile(varying)
+            return self._programs[varying]
 
     def _compile(self, varying: frozenset[int]) -> _Programs:
         import diffrax

@@ -18,6 +18,7 @@ a time, JAX a whole batch at once), so they agree on what rest is.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -381,6 +382,7 @@ class RestSolver:
         self._clock_row = clock_row
         self._defaults = np.asarray(defaults, dtype=float)
         self._references: dict[float, _Reference | None] = {}
+        self._learning = threading.Lock()
 
     def _solve_from(self, starts: np.ndarray, parameters: np.ndarray,
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -430,13 +432,17 @@ class RestSolver:
         converged = np.zeros(parameters.shape[1], dtype=bool)
         for clock in np.unique(parameters[self._clock_row]):
             columns = np.flatnonzero(parameters[self._clock_row] == clock)
-            reference = self._reference(parameters[:, columns[0]])
-            if reference is None:
-                continue
             group = parameters[:, columns]
-            predicted[:, columns] = reference.predict(group)
+            # threads sharing this solver learn the reference and its slopes once, in
+            # one batch: slopes from a batched day map depend on what ran together
+            with self._learning:
+                reference = self._reference(parameters[:, columns[0]])
+                if reference is None:
+                    continue
+                predicted[:, columns] = reference.predict(group)
+                monodromies = reference.monodromies(group)
             states[:, columns], converged[columns] = periodic_rest(
-                self._day_map, predicted[:, columns], group, reference.monodromies(group),
+                self._day_map, predicted[:, columns], group, monodromies,
                 replace(self._settings, max_iterations=PREDICTED_DAYS), self._rough)
         columns = np.flatnonzero(~converged)  # second stage: own monodromy where it got to
         if columns.size:

@@ -7,7 +7,8 @@ and, for chunks in the fan-chart sample, thinned trajectories.
 
 Each process keeps one compiled engine per set of engine options (``worker_engine``):
 compiling the model takes about a second, so it happens once per worker, not per
-chunk. libRoadRunner is not thread-safe, so Dask workers run one thread each.
+chunk. libRoadRunner is not thread-safe, so each thread that runs chunks gets
+libRoadRunner engines of its own; the batched engine is shared by a process's threads.
 
 With ``("engine", "batched")`` in the options a chunk is one call of the batched
 engine (JAX); patients it cannot run (a stiff scenario for the explicit solver) are
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -34,23 +36,31 @@ EngineOptions = tuple[tuple[str, float | bool | str], ...]
 """Engine keyword arguments as sorted pairs (hashable, picklable); ``("engine", "batched")``
 picks the batched engine, otherwise the rest are ``RoadRunnerEngine``'s."""
 
-_ENGINES: dict[EngineOptions, Engine] = {}
-"""This process's engines, by options: the per-worker cache (see module docstring)."""
+_BATCHED: dict[EngineOptions, Engine] = {}
+"""This process's batched engines, by options (shared by its threads)."""
+
+_CREATING = threading.Lock()
+
+_THREAD = threading.local()
+"""``engines``: this thread's libRoadRunner engines, by options."""
 
 
 def worker_engine(options: EngineOptions = ()) -> Engine:
-    """The engine this process uses for ``options``, compiled on first use."""
-    if options not in _ENGINES:
-        arguments = dict(options)
-        if arguments.pop("engine", "roadrunner") == "batched":
-            from neuroimmune.engines.jax_engine import JaxBatchedEngine
+    """The engine this thread uses for ``options``, compiled on first use."""
+    arguments = dict(options)
+    if arguments.pop("engine", "roadrunner") == "batched":
+        with _CREATING:  # one compilation per process, even if two threads ask at once
+            if options not in _BATCHED:
+                from neuroimmune.engines.jax_engine import JaxBatchedEngine
 
-            _ENGINES[options] = JaxBatchedEngine(**arguments)
-        else:
-            from neuroimmune.engines.roadrunner_engine import RoadRunnerEngine
+                _BATCHED[options] = JaxBatchedEngine(**arguments)
+            return _BATCHED[options]
+    engines = _THREAD.__dict__.setdefault("engines", {})
+    if options not in engines:
+        from neuroimmune.engines.roadrunner_engine import RoadRunnerEngine
 
-            _ENGINES[options] = RoadRunnerEngine(**arguments)
-    return _ENGINES[options]
+        engines[options] = RoadRunnerEngine(**arguments)
+    return engines[options]
 
 
 @dataclass(frozen=True)

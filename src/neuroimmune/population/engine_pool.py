@@ -1,8 +1,9 @@
 """Chunks on Dask workers: a local process pool by default, a remote cluster by address.
 
 Each worker process compiles the model once and keeps its engine between chunks
-(``chunk.worker_engine``); one thread per worker, because libRoadRunner is not
-thread-safe and the solver is CPU-bound. At most ``in_flight_per_worker`` chunks per
+(``chunk.worker_engine``). libRoadRunner workers run one thread each (the solver is
+CPU-bound and holds the GIL); a batched worker may run chunks in several threads,
+which share its compiled solves. At most ``in_flight_per_worker`` chunks per
 worker are submitted at a time and each output is released once handed back, so the
 scheduler and this process hold a bounded amount however many patients there are.
 
@@ -25,14 +26,21 @@ from pathlib import Path
 from neuroimmune.population.chunk import ChunkOutput, ChunkTask, simulate_chunk
 from neuroimmune.population.engine_base import PopulationEngine
 
-WORKER_ALLOCATOR = {"MALLOC_TRIM_THRESHOLD_": None, "MALLOC_ARENA_MAX": "1"}
+SINGLE_THREADED_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+"""XLA flags of local workers: each batched solve runs on the thread that asked for it.
+XLA otherwise spreads a solve over a thread pool as wide as the process's cores, whose
+threads wait by spinning; with two chunk threads in one process, four chunks of 1,024
+lps_2ngkg patients took 3.36 s with these flags, 3.80 s without (measured)."""
+
+WORKER_ALLOCATOR = {"MALLOC_TRIM_THRESHOLD_": None}
 """glibc settings of local workers (None: unset). Dask sets ``MALLOC_TRIM_THRESHOLD_=65536``
 (to hand freed memory back sooner); any such setting also freezes glibc's mmap
 threshold, so every large array of a batched solve became a fresh mapping: a
 1,000-patient lps_2ngkg batch took 1.42-1.51 s instead of 1.10 s (measured, thresholds
-from 64 KiB to 128 MiB). One malloc arena per worker (one task thread; XLA's threads
-otherwise get arenas of their own) held a batched worker at 682 MiB instead of 806 MiB
-after four 1,024-patient chunks, at the same speed."""
+from 64 KiB to 128 MiB). Workers also get one malloc arena per chunk thread
+(``MALLOC_ARENA_MAX``; XLA's threads otherwise get arenas of their own): a one-thread
+batched worker held 682 MiB instead of 806 MiB after four 1,024-patient chunks, at
+the same speed."""
 
 
 @contextlib.contextmanager
@@ -54,8 +62,9 @@ def _set(values: dict[str, str | None]) -> None:
             os.environ[name] = value
 
 
-def _local_cluster(workers: int):
-    """A ``LocalCluster`` of ``workers`` one-thread processes with ``WORKER_ALLOCATOR``.
+def _local_cluster(workers: int, threads: int):
+    """A ``LocalCluster`` of ``workers`` processes of ``threads`` threads, with
+    ``WORKER_ALLOCATOR``.
 
     Dask takes a worker's environment from this process's (which it prefers) and its
     ``pre-spawn-environ`` setting; both are set for the start only.
@@ -63,45 +72,55 @@ def _local_cluster(workers: int):
     import dask
     from dask.distributed import LocalCluster
 
+    environment = dict(WORKER_ALLOCATOR, MALLOC_ARENA_MAX=str(threads))
+    environment["XLA_FLAGS"] = " ".join(filter(None, [os.environ.get("XLA_FLAGS"),
+                                                      SINGLE_THREADED_XLA]))
     spawn = {f"distributed.nanny.pre-spawn-environ.{name}": value
-             for name, value in WORKER_ALLOCATOR.items()}
-    with _environment(WORKER_ALLOCATOR), dask.config.set(spawn):
+             for name, value in environment.items()}
+    with _environment(environment), dask.config.set(spawn):
         # ":0": any free port for the scheduler's HTTP endpoint, which it starts even
         # without a dashboard (on 8787 by default, busy wherever another cluster runs)
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+        return LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
                             dashboard_address=":0", silence_logs=logging.ERROR)
 
 
-def pin_process(core: int) -> None:
-    """Keep every thread of this process, and the threads it starts later, on ``core``."""
+def pin_process(cores: set[int]) -> None:
+    """Keep every thread of this process, and the threads it starts later, on ``cores``."""
     for thread in Path("/proc/self/task").iterdir():
         with contextlib.suppress(OSError):  # a thread that ended meanwhile
-            os.sched_setaffinity(int(thread.name), {core})
+            os.sched_setaffinity(int(thread.name), cores)
 
 
 class DaskPoolEngine(PopulationEngine):
     """``workers`` local worker processes (``LocalCluster``), or the cluster at ``scheduler_address``."""
 
     def __init__(self, workers: int = 2, scheduler_address: str | None = None,
-                 in_flight_per_worker: int = 2, connect_timeout_s: float = 30.0) -> None:
+                 in_flight_per_worker: int = 2, connect_timeout_s: float = 30.0,
+                 threads_per_worker: int = 1) -> None:
+        """``threads_per_worker`` above 1 only for engines that are safe to share between
+        threads (the batched engine; libRoadRunner is not)."""
         from dask.distributed import Client
 
-        if workers < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+        if workers < 1 or threads_per_worker < 1:
+            raise ValueError(f"workers and threads per worker must be at least 1, got "
+                             f"{workers} and {threads_per_worker}")
         self._cluster = None
         if scheduler_address:
             self._client = Client(scheduler_address, timeout=connect_timeout_s)
             where = f"Dask cluster at {scheduler_address}"
         else:
-            self._cluster = _local_cluster(workers)
+            self._cluster = _local_cluster(workers, threads_per_worker)
             self._client = Client(self._cluster)
-            cores = self._pin_workers()
-            where = f"local Dask cluster, {workers} worker processes x 1 thread{cores}"
+            cores = self._pin_workers(threads_per_worker)
+            where = (f"local Dask cluster, {workers} worker process"
+                     f"{'es' if workers > 1 else ''} x {threads_per_worker} "
+                     f"thread{'s' if threads_per_worker > 1 else ''}{cores}")
         self._description = where
         self._in_flight_per_worker = in_flight_per_worker
 
-    def _pin_workers(self) -> str:
-        """Each local worker on a core of its own (round robin), before any work.
+    def _pin_workers(self, threads: int) -> str:
+        """Each local worker on cores of its own (``threads`` each, round robin), before
+        any work.
 
         XLA runs a batched solve on a thread pool as wide as the cores it may use, and
         its threads wait by spinning: unpinned, one batched worker burns 1.5 cores for
@@ -115,16 +134,20 @@ class DaskPoolEngine(PopulationEngine):
         cores = sorted(os.sched_getaffinity(0))
         workers = sorted(self._client.scheduler_info().get("workers", {}))
         for index, address in enumerate(workers):
-            self._client.run(pin_process, cores[index % len(cores)], workers=[address])
-        return ", one core each" if len(workers) <= len(cores) else ", sharing cores"
+            mine = {cores[(index * threads + k) % len(cores)] for k in range(threads)}
+            self._client.run(pin_process, mine, workers=[address])
+        each = "one core each" if threads == 1 else f"{threads} cores each"
+        return f", {each}" if len(workers) * threads <= len(cores) else ", sharing cores"
 
     @property
     def description(self) -> str:
         return self._description
 
     def _window(self) -> int:
-        workers = len(self._client.scheduler_info().get("workers", {})) or 1
-        return max(1, workers * self._in_flight_per_worker)
+        """Chunks in flight: ``in_flight_per_worker`` per worker thread."""
+        workers = self._client.scheduler_info().get("workers", {}).values()
+        threads = sum(worker.get("nthreads", 1) for worker in workers) or 1
+        return max(1, threads * self._in_flight_per_worker)
 
     def run(self, tasks: Iterable[ChunkTask]) -> Iterator[ChunkOutput]:
         from dask.distributed import as_completed

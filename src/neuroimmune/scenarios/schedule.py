@@ -9,7 +9,9 @@ rule (``repeat_count``), so the plot, the linter and the model agree on every do
 from __future__ import annotations
 
 import ast
+import functools
 import operator
+import threading
 from collections.abc import Mapping
 
 from neuroimmune.engines.base import Event
@@ -36,7 +38,19 @@ def conversion_factor(expression: str, parameters: Mapping[str, float]) -> float
             return float(node.value)
         raise ValueError(f"conversion factor {expression!r} may use only names, numbers, * and /")
 
-    return evaluate(ast.parse(expression, mode="eval").body)
+    return evaluate(_parsed(expression))
+
+
+_PARSING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(expression: str) -> ast.expr:
+    """The expression's syntax tree, parsed once: a population builds every patient's
+    doses with it. Python 3.11's parser is not safe to run in two threads at once
+    (it failed with "AST constructor recursion depth mismatch" in a two-thread worker)."""
+    with _PARSING:
+        return ast.parse(expression, mode="eval").body
 
 
 def _starts(first_h: float, item: Intervention) -> list[float]:
