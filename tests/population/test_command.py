@@ -29,6 +29,7 @@ def test_small_run_in_process(tmp_path):
     (("lps_2ngkg", "--n", "0"), "--n must be at least 1"),
     (("lps_2ngkg", "--n", "3", "--chunk-size", "0"), "--chunk-size"),
     (("lps_2ngkg", "--n", "3", "--workers", "-1"), "--workers"),
+    (("lps_2ngkg", "--n", "3", "--engine", "batched", "--threads", "0"), "--threads"),
     (("lps_2ngkg", "--n", "3", "--scheduler", "nonsense://nowhere"), "cannot start Dask"),
 ])
 def test_user_mistakes_exit_2_with_a_message(tmp_path, args, message):
