@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 from bench_population import WORKERS, pool_run
-from neuroimmune.population.run import BATCHED_THREADS
+from neuroimmune.population.run import BATCHED_THREADS, RunSettings, local_layout
 from neuroimmune.scenarios import load_scenario
 
 
@@ -33,10 +33,10 @@ def main() -> None:
                         help=f"threads per worker [default: {BATCHED_THREADS} batched, 1 otherwise]")
     arguments = parser.parse_args()
     scenario = load_scenario(arguments.scenario)
-    batched = arguments.engine == "batched"
-    options = (("engine", "batched"),) if batched else ()
-    workers = arguments.workers or (1 if batched else WORKERS)
-    threads = arguments.threads or (BATCHED_THREADS if batched else 1)
+    options = (("engine", "batched"),) if arguments.engine == "batched" else ()
+    workers, threads = local_layout(RunSettings(workers=arguments.workers,
+                                                threads_per_worker=arguments.threads,
+                                                engine_options=options))
     runs = []
     for n in arguments.n:
         runs.append((n, pool_run(scenario, n, options, arguments.chunk_size, workers,

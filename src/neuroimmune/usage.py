@@ -16,9 +16,10 @@ def fail(message: str) -> NoReturn:
     sys.exit(USAGE_ERROR)
 
 
-def check_distribution_options(chunk_size: int, workers: int) -> None:
-    """The options shared by commands that run patients in chunks on workers."""
+def check_distribution_options(chunk_size: int, workers: int | None) -> None:
+    """The options shared by commands that run patients in chunks on workers (``workers``
+    None: the engine's default)."""
     if chunk_size < 1:
         fail(f"--chunk-size must be at least 1, got {chunk_size}")
-    if workers < 0:
+    if workers is not None and workers < 0:
         fail(f"--workers must be 0 (in this process) or more, got {workers}")

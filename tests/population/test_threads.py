@@ -77,7 +77,7 @@ def test_a_batched_population_runs_on_one_process_of_two_threads(tmp_path):
     from neuroimmune.population.engine_pool import SINGLE_THREADED_XLA
     from neuroimmune.population.run import RunSettings, make_engine
 
-    settings = RunSettings(workers=1, engine_options=BATCHED)
+    settings = RunSettings(engine_options=BATCHED)  # the defaults, as the CLI passes them
     with make_engine(settings) as engine:
         seen = engine._client.run(lambda: (os.environ.get("XLA_FLAGS"),
                                            os.environ.get("MALLOC_ARENA_MAX")))
@@ -85,3 +85,15 @@ def test_a_batched_population_runs_on_one_process_of_two_threads(tmp_path):
         assert [worker["nthreads"] for worker in info.values()] == [2]
         assert engine._window() == 4  # two chunks in flight per thread
     assert list(seen.values()) == [(SINGLE_THREADED_XLA, "2")]
+
+
+def test_each_engine_gets_its_own_default_layout():
+    """Two one-thread processes for libRoadRunner; one process of two threads for the
+    batched engine (two processes of two threads would put four chunks on two cores)."""
+    from neuroimmune.population.run import RunSettings, local_layout
+
+    assert local_layout(RunSettings()) == (2, 1)
+    assert local_layout(RunSettings(engine_options=BATCHED)) == (1, 2)
+    assert local_layout(RunSettings(workers=2, threads_per_worker=1,
+                                    engine_options=BATCHED)) == (2, 1)
+    assert local_layout(RunSettings(workers=0, engine_options=BATCHED))[0] == 0

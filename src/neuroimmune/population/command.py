@@ -53,7 +53,6 @@ def population(scenario: str, n: int, seed: int, out_dir: Path, scheduler: str |
         fail(f"--n must be at least 1, got {n}")
     batched = engine_name == "batched"
     chunk_size = chunk_size if chunk_size is not None else (1000 if batched else 100)
-    workers = workers if workers is not None else (1 if batched else 2)
     check_distribution_options(chunk_size, workers)
     if threads is not None and threads < 1:
         fail(f"--threads must be at least 1, got {threads}")

@@ -50,10 +50,11 @@ class PopulationError(ValueError):
 
 BATCHED_THREADS = 2
 """Chunk threads per local batched worker process. The threads share the process's
-compiled solves and reference rest (about 0.5 GB), and the solves release the GIL:
-10,000 lps_2ngkg patients in chunks of 1,000 ran at 594-662 patients/s on one process
-of two threads, peak 1.0-1.2 GB, against 733-772 patients/s and 1.6-1.7 GB on two
-one-thread processes (this machine, 2 cores, alternating runs)."""
+compiled solves and reference rest (about 0.3 GB with the XLA runtime), and the solves
+release the GIL. Measured on this machine (2 cores), lps_2ngkg in chunks of 1,000:
+10,000 patients on warmed workers, 703 patients/s at a peak of 966 MiB for one process
+of two threads against 730/s and 1,687 MiB for two one-thread processes; 100,000
+patients, 792/s and 1,561 MiB against 943/s and 2,274 MiB (docs/population.md)."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ class RunSettings:
     """How a population run is carried out (none of these change a patient's result).
 
     ``workers``: Dask worker processes on this machine (0: no Dask, simulate in this
-    process); ignored when ``scheduler_address`` names a running Dask scheduler.
-    ``threads_per_worker``: chunks each local worker process runs at once; None: 2 for
-    the batched engine (its threads share one compiled engine: half the memory of two
-    processes), 1 otherwise (``BATCHED_THREADS``).
+    process; None: 2, or 1 for the batched engine); ignored when ``scheduler_address``
+    names a running Dask scheduler. ``threads_per_worker``: chunks each local worker
+    process runs at once (None: ``BATCHED_THREADS`` for the batched engine, whose
+    threads share one compiled engine, 1 otherwise). See ``local_layout``.
     ``max_chunks``: stop after simulating this many chunks, leaving a resumable run
     (what a kill half-way does, on purpose). ``engine_options``: keyword arguments of
     ``RoadRunnerEngine`` in each worker, e.g. ``(("burn_in_h", 96.0), ("warm_start", True))``
@@ -72,7 +73,7 @@ class RunSettings:
     """
 
     chunk_size: int = 100
-    workers: int = 2
+    workers: int | None = None
     scheduler_address: str | None = None
     resume: bool = False
     progress: bool = True
@@ -88,7 +89,7 @@ class RunSettings:
     def check(self) -> None:
         if self.chunk_size < 1:
             raise PopulationError(f"chunk size must be at least 1, got {self.chunk_size}")
-        if self.workers < 0:
+        if self.workers is not None and self.workers < 0:
             raise PopulationError(f"workers must be 0 (in this process) or more, got {self.workers}")
         if self.threads_per_worker is not None and self.threads_per_worker < 1:
             raise PopulationError(f"threads per worker must be at least 1, got "
@@ -153,18 +154,26 @@ def run_fingerprint(scenario: Scenario, n: int, seed: int, settings: RunSettings
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def local_layout(settings: RunSettings) -> tuple[int, int]:
+    """Local worker processes and threads per process that ``settings`` ask for, the
+    engine's defaults filled in: two one-thread processes for libRoadRunner, one
+    process of ``BATCHED_THREADS`` threads for the batched engine."""
+    batched = dict(settings.engine_options).get("engine") == "batched"
+    workers = settings.workers if settings.workers is not None else (1 if batched else 2)
+    return workers, settings.threads_per_worker or (BATCHED_THREADS if batched else 1)
+
+
 def make_engine(settings: RunSettings) -> PopulationEngine:
     """The population engine ``settings`` ask for: in process, local Dask, or a remote cluster."""
-    if settings.workers == 0 and not settings.scheduler_address:
+    workers, threads = local_layout(settings)
+    if workers == 0 and not settings.scheduler_address:
         from neuroimmune.population.engine_local import InProcessEngine
 
         return InProcessEngine()
     from neuroimmune.population.engine_pool import DaskPoolEngine
 
-    batched = dict(settings.engine_options).get("engine") == "batched"
-    threads = settings.threads_per_worker or (BATCHED_THREADS if batched else 1)
     try:
-        return DaskPoolEngine(max(settings.workers, 1), settings.scheduler_address,
+        return DaskPoolEngine(max(workers, 1), settings.scheduler_address,
                               threads_per_worker=threads)
     except (OSError, TimeoutError, ValueError) as error:
         where = settings.scheduler_address or "a local cluster"
