@@ -16,7 +16,7 @@ pytest.importorskip("jax")
 pytest.importorskip("diffrax")
 
 from neuroimmune.engines import RoadRunnerEngine
-from neuroimmune.engines.jax_engine import STIFF, JaxBatchedEngine
+from neuroimmune.engines.jax_engine import NARROW_BATCH, STIFF, JaxBatchedEngine
 from neuroimmune.observables import OBSERVABLES
 from neuroimmune.scenarios import load_scenario
 from neuroimmune.scenarios.loader import builtin_scenarios
@@ -78,6 +78,62 @@ def test_rest_is_a_24_hour_periodic_orbit(engines):
     after = batched._day_map(states, parameters)
     scale = np.abs(states) + 1e-8
     assert np.max(np.abs(after - states) / scale) < 1e-4
+
+
+def test_narrow_batches_run_their_rest_days_on_libroadrunner(engines):
+    """A few patients' days are CVODE's, number for number; a wider batch's are the
+    batched solve's, within its tolerance of them, and its rest is periodic under both."""
+    batched, default = engines
+    patients = [{"clock_start_h": 8.0, "baseline_stress": 0.05 * i}
+                for i in range(NARROW_BATCH + 1)]
+    parameters = batched.parameter_matrix(patients)
+    states, converged = batched.rest_states(patients)
+    assert converged.all()
+    cvode = default.run_without_events(states, parameters, 24.0)
+    np.testing.assert_array_equal(batched._day_map(states[:, :2], parameters[:, :2]),
+                                  cvode[:, :2])
+    wide = batched._day_map(states, parameters)
+    assert not np.array_equal(wide, cvode)  # the batched solve, not CVODE
+    scale = np.abs(states) + 1e-8
+    assert np.max(np.abs(wide - cvode) / scale) < 1e-4
+    assert np.max(np.abs(wide - states) / scale) < 1e-4
+
+
+def test_a_patient_cvode_fails_gets_the_batched_solve(engines, monkeypatch):
+    batched, default = engines
+    patients = [{"clock_start_h": 8.0}, {"clock_start_h": 8.0, "baseline_stress": 0.3}]
+    parameters = batched.parameter_matrix(patients)
+    states, _ = batched.rest_states(patients)
+    cvode = default.run_without_events(states, parameters, 24.0)
+    monkeypatch.setattr(batched._narrow, "run", lambda s, p, hours: np.where(
+        np.arange(s.shape[1]) == 1, np.nan, default.run_without_events(s, p, hours)))
+    days = batched._day_map(states, parameters)
+    np.testing.assert_array_equal(days[:, 0], cvode[:, 0])
+    np.testing.assert_array_equal(days[:, 1], batched._batched_run(
+        states[:, [1]], parameters[:, [1]], 24.0, None)[:, 0])
+    assert np.all(np.isfinite(days))
+
+
+def test_a_patient_left_without_rest_tries_again_on_batched_days(engines, monkeypatch):
+    batched, _ = engines
+    solve, calls = batched._rest.rest, []
+
+    def rest(parameters):
+        on = getattr(batched._batched_only, "on", False)
+        calls.append((parameters.shape[1], on))
+        states, converged = solve(parameters)
+        if not on:
+            converged[1] = False  # as if libRoadRunner's days had found no rest for it
+        return states, converged
+
+    monkeypatch.setattr(batched._rest, "rest", rest)
+    patients = [{"clock_start_h": 8.0}, {"clock_start_h": 8.0, "baseline_stress": 0.3}]
+    states, converged = batched.rest_states(patients)
+    assert calls == [(2, False), (1, True)]
+    assert converged.all() and not getattr(batched._batched_only, "on", False)
+    after = batched._batched_run(states[:, [1]], batched.parameter_matrix(patients[1:]),
+                                 24.0, None)
+    assert np.max(np.abs(after[:, 0] - states[:, 1]) / (np.abs(states[:, 1]) + 1e-8)) < 1e-4
 
 
 def test_a_failing_patient_does_not_fail_the_rest_of_its_batch():

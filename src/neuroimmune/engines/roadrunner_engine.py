@@ -130,9 +130,14 @@ class RoadRunnerEngine(Engine):
             np.array([self._defaults[n] for n in self._parameter_names]),
             self._parameter_names.index("clock_start_h"), rest)
 
-    def _run_without_events(self, states: np.ndarray, parameters: np.ndarray,
-                            hours: float) -> np.ndarray:
-        """Each column's states after ``hours`` at rest, ending at t = 0; NaN where it fails."""
+    def array_names(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The order of states and parameters in the arrays ``run_without_events`` takes."""
+        return tuple(self._model.state_names), self._parameter_names
+
+    def run_without_events(self, states: np.ndarray, parameters: np.ndarray,
+                           hours: float) -> np.ndarray:
+        """Each column's states (S, B) after ``hours`` at rest, ending at t = 0, for
+        parameters (P, B) in ``array_names`` order; NaN where it fails."""
         rr, names = self._rr, self._model.state_names
         ends = np.empty_like(states)
         for column in range(states.shape[1]):
@@ -147,10 +152,10 @@ class RoadRunnerEngine(Engine):
         return ends
 
     def _day_map(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
-        return self._run_without_events(states, parameters, 24.0)
+        return self.run_without_events(states, parameters, 24.0)
 
     def _burn(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
-        return self._run_without_events(states, parameters, BURN_IN_H)
+        return self.run_without_events(states, parameters, BURN_IN_H)
 
     def _load(self, parameters: Mapping[str, float], state: Mapping[str, float]) -> None:
         """Set parameters (only those that differ from what the instance holds) and states."""

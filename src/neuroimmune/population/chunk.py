@@ -127,7 +127,13 @@ def _one_by_one(task: ChunkTask, engine: Engine) -> _Runs:
 
 
 def _as_batch(task: ChunkTask, engine: Engine) -> _Runs:
-    """One batched call; patients it could not run go to this process's default engine."""
+    """One batched call; patients too stiff for it go to this process's default engine.
+
+    A patient the batched engine found no rest for keeps its error: its rest already
+    ran on libRoadRunner's days and on batched days (``JaxBatchedEngine._rests``), and
+    the default engine's own search found none for the two such patients of 10,000
+    (lps_2ngkg) either, at the cost of compiling it and its reference (about 3 s)."""
+    from neuroimmune.engines.jax_engine import STIFF
     from neuroimmune.observables import OBSERVABLES
     from neuroimmune.simulation import OBSERVABLE_SYMBOLS, output_times, patient_inputs
 
@@ -138,14 +144,15 @@ def _as_batch(task: ChunkTask, engine: Engine) -> _Runs:
                                   OBSERVABLE_SYMBOLS)
     # views of the batch's own array (a copy would be another 95 MiB for 1,024 patients)
     runs = _Runs(times, {name: np.asarray(batch.values[symbol[name]], dtype=float)
-                         for name in _needed(task)}, [""] * len(inputs))
-    for patient in (i for i, error in enumerate(batch.errors) if error):
+                         for name in _needed(task)}, list(batch.errors))
+    for patient in (i for i, error in enumerate(batch.errors) if error.startswith(STIFF)):
         parameters, events = inputs[patient]
         try:
             raw = worker_engine().simulate(parameters, events, times, OBSERVABLE_SYMBOLS)
         except SimulationError as error:
             runs.errors[patient] = str(error)  # its rows stay the batch's NaN
             continue
+        runs.errors[patient] = ""
         runs.fill(patient, {name: raw[symbol[name]] for name in runs.values})
     return runs
 
