@@ -15,7 +15,9 @@ patients stand alone (``_by_halves``), and those get ``StiffScenarioError`` (the
 population runner moves them to libRoadRunner). Parameters the batch leaves at their
 defaults are compiled in as constants (``_program``).
 
-Rest comes from ``rest.RestSolver`` (24 h periodic orbit by shooting), batched too.
+Rest comes from ``rest.RestSolver`` (24 h periodic orbit by shooting), batched too,
+except for the days of a few patients at a time, which run on libRoadRunner
+(``NARROW_BATCH``).
 Events are applied between segments exactly as in the default engine; every patient
 of a batch must share event times and targets (doses may differ).
 """
@@ -394,16 +396,16 @@ class JaxBatchedEngine(Engine):
         return self._rests(self.parameter_matrix(patients))
 
     def _rests(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``RestSolver.rest``, and for patients it leaves without rest, the same again on
-        batched days only: the two solvers' paths differ for a patient near a lost rest
-        (of 6,144 sampled patients one found rest only on batched days; about 1 in 5,000
-        finds none either way)."""
+        """``RestSolver.rest``, and for patients it leaves without rest, its burn-in stage
+        again on batched days only: the two solvers' burn-ins end at different points for
+        a patient passing slowly by a lost rest (of 6,144 sampled patients one found rest
+        only from the batched burn-in; about 1 in 5,000 finds none either way)."""
         states, at_rest = self._rest.rest(parameters)
         missed = np.flatnonzero(~at_rest)
         if missed.size:
             self._batched_only.on = True
             try:
-                states[:, missed], at_rest[missed] = self._rest.rest(parameters[:, missed])
+                states[:, missed], at_rest[missed] = self._rest.burned_in(parameters[:, missed])
             finally:
                 self._batched_only.on = False
         return states, at_rest

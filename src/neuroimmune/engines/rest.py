@@ -336,11 +336,14 @@ class _Reference:
         rows, missing = self._varied(parameters, self._monodromy_slopes)
         if missing.size:
             self._add_monodromy_slopes(missing)
-        matrices = np.repeat(self.monodromy.matrix[None], parameters.shape[1], axis=0)
-        if rows.size:
-            slopes = np.stack([self._monodromy_slopes[int(r)] for r in rows])  # (R, S, S)
-            matrices += np.einsum("rij,rb->bij", slopes,
-                                  self._coordinates(rows, parameters[rows]))
+        size = self.monodromy.matrix.shape[0]
+        if not rows.size:
+            return np.repeat(self.monodromy.matrix[None], parameters.shape[1], axis=0)
+        slopes = np.stack([self._monodromy_slopes[int(r)] for r in rows])  # (R, S, S)
+        # one matrix product (B, R) x (R, S*S): a tenth of the time of the same einsum
+        matrices = (self._coordinates(rows, parameters[rows]).T
+                    @ slopes.reshape(rows.size, -1)).reshape(-1, size, size)
+        matrices += self.monodromy.matrix
         return matrices
 
     def predict(self, parameters: np.ndarray) -> np.ndarray:
@@ -409,8 +412,9 @@ class RestSolver:
                 self._settings, self._rough)
         return states, converged
 
-    def _burned_in(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Burn-in from the initial state, then Newton with each patient's own monodromy."""
+    def burned_in(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rest by burn-in from the initial state, then Newton with each patient's own
+        monodromy (the last stage of ``rest``); NaN and ``False`` where not converged."""
         count = parameters.shape[1]
         burned = self._burn(np.repeat(self._initial[:, None], count, axis=1), parameters)
         burned[np.abs(burned) < DUST] = 0.0
@@ -422,7 +426,7 @@ class RestSolver:
         if clock not in self._references:
             default = self._defaults.copy()
             default[self._clock_row] = clock
-            rest, converged = self._burned_in(default[:, None])
+            rest, converged = self.burned_in(default[:, None])
             self._references[clock] = (
                 _Reference(self._day_map, default, rest[:, 0],
                            Monodromy(measured_monodromies(self._day_map, rest,
@@ -458,7 +462,7 @@ class RestSolver:
                 starts, parameters[:, columns])
         columns = np.flatnonzero(~converged)  # last stage: burn-in from the initial state
         if columns.size:
-            states[:, columns], converged[columns] = self._burned_in(parameters[:, columns])
+            states[:, columns], converged[columns] = self.burned_in(parameters[:, columns])
         states[:, ~converged] = np.nan
         states[np.abs(states) < DUST] = 0.0
         return states, converged
