@@ -116,7 +116,7 @@ def test_a_patient_cvode_fails_gets_the_batched_solve(engines, monkeypatch):
 
 def test_a_patient_left_without_rest_is_burned_in_again_on_batched_days(engines, monkeypatch):
     batched, _ = engines
-    rest, burned_in, calls = batched._rest.rest, batched._rest.burned_in, []
+    rest, burned_in, calls = batched._rest.rest, batched._rest.rest_by_burn_in, []
 
     def without_rest_for_the_second(parameters):
         states, converged = rest(parameters)
@@ -128,9 +128,8 @@ def test_a_patient_left_without_rest_is_burned_in_again_on_batched_days(engines,
         return burned_in(parameters)
 
     patients = [{"clock_start_h": 8.0}, {"clock_start_h": 8.0, "baseline_stress": 0.3}]
-    batched.rest_states(patients)  # the reference patient is burned in once, beforehand
     monkeypatch.setattr(batched._rest, "rest", without_rest_for_the_second)
-    monkeypatch.setattr(batched._rest, "burned_in", burned_in_on)
+    monkeypatch.setattr(batched._rest, "rest_by_burn_in", burned_in_on)
     states, converged = batched.rest_states(patients)
     assert calls == [(1, True)]
     assert converged.all() and not getattr(batched._batched_only, "on", False)

@@ -405,7 +405,8 @@ class JaxBatchedEngine(Engine):
         if missed.size:
             self._batched_only.on = True
             try:
-                states[:, missed], at_rest[missed] = self._rest.burned_in(parameters[:, missed])
+                states[:, missed], at_rest[missed] = self._rest.rest_by_burn_in(
+                    parameters[:, missed])
             finally:
                 self._batched_only.on = False
         return states, at_rest

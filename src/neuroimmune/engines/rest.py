@@ -412,9 +412,8 @@ class RestSolver:
                 self._settings, self._rough)
         return states, converged
 
-    def burned_in(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rest by burn-in from the initial state, then Newton with each patient's own
-        monodromy (the last stage of ``rest``); NaN and ``False`` where not converged."""
+    def _burned_in(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Burn-in from the initial state, then Newton with each patient's own monodromy."""
         count = parameters.shape[1]
         burned = self._burn(np.repeat(self._initial[:, None], count, axis=1), parameters)
         burned[np.abs(burned) < DUST] = 0.0
@@ -426,7 +425,7 @@ class RestSolver:
         if clock not in self._references:
             default = self._defaults.copy()
             default[self._clock_row] = clock
-            rest, converged = self.burned_in(default[:, None])
+            rest, converged = self._burned_in(default[:, None])
             self._references[clock] = (
                 _Reference(self._day_map, default, rest[:, 0],
                            Monodromy(measured_monodromies(self._day_map, rest,
@@ -462,7 +461,17 @@ class RestSolver:
                 starts, parameters[:, columns])
         columns = np.flatnonzero(~converged)  # last stage: burn-in from the initial state
         if columns.size:
-            states[:, columns], converged[columns] = self.burned_in(parameters[:, columns])
-        states[:, ~converged] = np.nan
-        states[np.abs(states) < DUST] = 0.0
-        return states, converged
+            states[:, columns], converged[columns] = self._burned_in(parameters[:, columns])
+        return _finished(states, converged)
+
+    def rest_by_burn_in(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``rest``'s last stage alone (burn-in from the initial state, then Newton with
+        each patient's own monodromy), for a second try on other days."""
+        return _finished(*self._burned_in(parameters))
+
+
+def _finished(states: np.ndarray, converged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NaN for patients not at rest; solver dust in the others becomes exact zero."""
+    states[:, ~converged] = np.nan
+    states[np.abs(states) < DUST] = 0.0
+    return states, converged
