@@ -52,9 +52,9 @@ BATCHED_THREADS = 2
 """Chunk threads per local batched worker process. The threads share the process's
 compiled solves and reference rest (about 0.3 GB with the XLA runtime), and the solves
 release the GIL. Measured on this machine (2 cores), lps_2ngkg in chunks of 1,000:
-10,000 patients on warmed workers, 703 patients/s at a peak of 966 MiB for one process
-of two threads against 730/s and 1,687 MiB for two one-thread processes; 100,000
-patients, 792/s and 1,561 MiB against 943/s and 2,274 MiB (docs/population.md)."""
+10,000 patients on warmed workers, 798 patients/s at a peak of 990 MiB for one process
+of two threads against 852/s and 1,672 MiB for two one-thread processes; 100,000
+patients, 818/s and 1,397 MiB against 996/s and 2,056 MiB (docs/population.md)."""
 
 
 @dataclass(frozen=True)
