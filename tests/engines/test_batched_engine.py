@@ -116,23 +116,30 @@ def test_a_patient_cvode_fails_gets_the_batched_solve(engines, monkeypatch):
 
 def test_a_patient_left_without_rest_is_burned_in_again_on_batched_days(engines, monkeypatch):
     batched, _ = engines
-    rest, burned_in, calls = batched._rest.rest, batched._rest.rest_by_burn_in, []
+    rest, burned_in, narrow = (batched._rest.rest, batched._batched_rest.rest_by_burn_in,
+                               batched._narrow.run)
+    calls = []
 
     def without_rest_for_the_second(parameters):
         states, converged = rest(parameters)
         converged[1] = False  # as if libRoadRunner's days had found no rest for it
         return states, converged
 
-    def burned_in_on(parameters):
-        calls.append((parameters.shape[1], getattr(batched._batched_only, "on", False)))
+    def burned_in_counting_narrow_days(parameters):
+        calls.append(("burn-in", parameters.shape[1]))
         return burned_in(parameters)
+
+    def narrow_days(states, parameters, hours):
+        calls.append(("narrow", states.shape[1]))
+        return narrow(states, parameters, hours)
 
     patients = [{"clock_start_h": 8.0}, {"clock_start_h": 8.0, "baseline_stress": 0.3}]
     monkeypatch.setattr(batched._rest, "rest", without_rest_for_the_second)
-    monkeypatch.setattr(batched._rest, "rest_by_burn_in", burned_in_on)
+    monkeypatch.setattr(batched._batched_rest, "rest_by_burn_in", burned_in_counting_narrow_days)
+    monkeypatch.setattr(batched._narrow, "run", narrow_days)
     states, converged = batched.rest_states(patients)
-    assert calls == [(1, True)]
-    assert converged.all() and not getattr(batched._batched_only, "on", False)
+    assert calls[-1] == ("burn-in", 1)  # and no libRoadRunner day after it
+    assert converged.all()
     after = batched._batched_run(states[:, [1]], batched.parameter_matrix(patients[1:]),
                                  24.0, None)
     assert np.max(np.abs(after[:, 0] - states[:, 1]) / (np.abs(states[:, 1]) + 1e-8)) < 1e-4

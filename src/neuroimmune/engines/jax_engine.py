@@ -36,7 +36,7 @@ import numpy as np
 
 from neuroimmune.engines.base import Engine, Event, SimulationError
 from neuroimmune.engines.codegen import array_model
-from neuroimmune.engines.rest import DEFAULT_REST, RestSettings, RestSolver, RoughDays
+from neuroimmune.engines.rest import DEFAULT_REST, DayMap, RestSettings, RestSolver, RoughDays
 from neuroimmune.model.compose import compose
 
 BURN_IN_H = 2016.0
@@ -261,11 +261,19 @@ class JaxBatchedEngine(Engine):
         self._compiling = threading.Lock()
         self._narrow = _NarrowDays(relative_tolerance, absolute_tolerance,
                                    self._array.state_names, self._array.parameter_names)
-        self._batched_only = threading.local()  # this thread's retry without narrow days
-        self._rest = RestSolver(
-            self._day_map, self._burn, np.array([s.initial for s in self._model.states]),
-            self._base, self._array.parameter_names.index("clock_start_h"), rest,
-            RoughDays(self._rough_day_map, ROUGH_REST))
+        initial = np.array([s.initial for s in self._model.states])
+        clock_row = self._array.parameter_names.index("clock_start_h")
+
+        def rest_solver(narrow: bool) -> RestSolver:
+            # the burn-in at the rough tolerance (0.37 s instead of 0.91 s for 12 weeks):
+            # it only has to come near rest, shooting with exact days polishes it
+            return RestSolver(self._days(24.0, None, narrow),
+                              self._days(BURN_IN_H, ROUGH_TOLERANCE, narrow), initial,
+                              self._base, clock_row, rest,
+                              RoughDays(self._days(24.0, ROUGH_TOLERANCE, narrow), ROUGH_REST))
+
+        self._rest = rest_solver(narrow=True)
+        self._batched_rest = rest_solver(narrow=False)  # second try, batched days only
 
     def _program(self, parameters: np.ndarray, changed: Sequence[int] = ()) -> _Programs:
         """The compiled solves for a batch ``parameters`` (B, P) whose rows ``changed`` are
@@ -352,12 +360,12 @@ class JaxBatchedEngine(Engine):
         return y[:size], True
 
     def _rest_run(self, states: np.ndarray, parameters: np.ndarray, hours: float,
-                  rtol: float | None = None) -> np.ndarray:
+                  rtol: float | None = None, narrow: bool = True) -> np.ndarray:
         """States after ``hours`` without events, ending at the clock time; NaN where failed.
-        A narrow batch runs on libRoadRunner at the exact tolerance (``NARROW_BATCH``);
-        a patient CVODE fails (it has for a burn-in that the batched solve ran) gets
-        the batched solve."""
-        if states.shape[1] <= NARROW_BATCH and not getattr(self._batched_only, "on", False):
+        With ``narrow``, a narrow batch runs on libRoadRunner at the exact tolerance
+        (``NARROW_BATCH``); a patient CVODE fails (it has for a burn-in that the batched
+        solve ran) gets the batched solve."""
+        if narrow and states.shape[1] <= NARROW_BATCH:
             final = self._narrow.run(states, parameters, hours)
             failed = np.flatnonzero(~np.all(np.isfinite(final), axis=0))
             if failed.size:
@@ -372,16 +380,13 @@ class JaxBatchedEngine(Engine):
         final[:, ~ok] = np.nan
         return final
 
+    def _days(self, hours: float, rtol: float | None, narrow: bool) -> DayMap:
+        """``_rest_run`` over ``hours`` as a ``(states, parameters) -> states`` map."""
+        return lambda states, parameters: self._rest_run(states, parameters, hours, rtol,
+                                                         narrow)
+
     def _day_map(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
         return self._rest_run(states, parameters, 24.0)
-
-    def _rough_day_map(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
-        return self._rest_run(states, parameters, 24.0, ROUGH_TOLERANCE)
-
-    def _burn(self, states: np.ndarray, parameters: np.ndarray) -> np.ndarray:
-        # at the rough tolerance (0.37 s instead of 0.91 s for 12 weeks): the burn only
-        # has to come near rest, shooting with exact days polishes it
-        return self._rest_run(states, parameters, BURN_IN_H, ROUGH_TOLERANCE)
 
     def parameter_matrix(self, patients: Sequence[Mapping[str, float]]) -> np.ndarray:
         """Parameters (P, B): the model's defaults overridden per patient."""
@@ -403,12 +408,8 @@ class JaxBatchedEngine(Engine):
         states, at_rest = self._rest.rest(parameters)
         missed = np.flatnonzero(~at_rest)
         if missed.size:
-            self._batched_only.on = True
-            try:
-                states[:, missed], at_rest[missed] = self._rest.rest_by_burn_in(
-                    parameters[:, missed])
-            finally:
-                self._batched_only.on = False
+            states[:, missed], at_rest[missed] = self._batched_rest.rest_by_burn_in(
+                parameters[:, missed])
         return states, at_rest
 
     # --- the batch ------------------------------------------------------------------
