@@ -74,6 +74,11 @@ def test_covariates_follow_their_tables(patients):
         a, b, low, high = (table[name][k] for k in ("a", "b", "low", "high"))
         expected = low + (high - low) * a / (a + b)
         assert patients[name].mean() == pytest.approx(expected, abs=0.02), name
+    inflammation = table["baseline_inflammation"]
+    logs = np.log(patients["baseline_inflammation"])
+    assert patients["baseline_inflammation"].between(inflammation["low"], inflammation["high"]).all()
+    assert np.exp(np.median(logs)) == pytest.approx(inflammation["median"], rel=0.06)
+    assert np.exp(logs.std()) == pytest.approx(inflammation["gsd"], rel=0.05)
 
 
 def test_every_covariate_names_a_source():

@@ -56,7 +56,7 @@ SUBSYSTEM = Subsystem(
               " - k_TNF * (1 + IFX / infliximab_tnf_kd) * TNF",
               "free plasma TNF-alpha"),
         State("IL6", "pg/mL", 0.6,
-              "k_IL6 * IL6_basal"
+              "k_IL6 * IL6_basal * baseline_inflammation"
               " + (p_IL6_monocyte + p_IL6_tnf * hill_up(TNF, tnf_il6_ec50, tnf_il6_hill))"
               f" * {_MONOCYTE_OUTPUT}"
               " + p_IL6_tissue * effector_excess + p_IL6_interferon * interferon_total"
@@ -76,7 +76,7 @@ SUBSYSTEM = Subsystem(
               "k_CRP_synthesis * (hill_up(il6_signal, il6_crp_ec50, il6_crp_hill)"
               " - CRP_synthesis)",
               "hepatic CRP synthesis activity (STAT3-driven transcription, delayed)"),
-        State("CRP", "mg/L", 0.8,
+        State("CRP", "mg/L", 0.5,
               "k_CRP * CRP_basal + p_CRP * CRP_synthesis - k_CRP * CRP",
               "plasma C-reactive protein"),
     ),

@@ -2,7 +2,8 @@
 
 Each covariate has a distribution and a source: a citation or "assumed: <reason>".
 Covariates that match a model parameter of the same name (``body_weight_kg``,
-``baseline_stress``, ``microbiome_health``, ``depression_vulnerability``) are
+``baseline_stress``, ``microbiome_health``, ``depression_vulnerability``,
+``baseline_inflammation``) are
 passed to the model; ``age_years`` and ``sex`` have no model parameter yet, so they
 are recorded beside each patient (for stratifying results) and reach the model only
 through the covariates that depend on them (body weight by sex).
@@ -19,7 +20,7 @@ from typing import Literal
 
 import numpy as np
 
-Kind = Literal["categorical", "uniform", "beta", "normal_by"]
+Kind = Literal["categorical", "uniform", "beta", "normal_by", "lognormal"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Covariate:
       beta         ``{"a": a, "b": b, "low": lo, "high": hi}`` (Beta(a, b) stretched onto [lo, hi])
       normal_by    ``{"by": other_covariate, "mean": {level: m}, "sd": {level: s},
                      "low": lo, "high": hi}`` (normal within each level, clipped)
+      lognormal    ``{"median": m, "gsd": g, "low": lo, "high": hi}`` (clipped)
     """
 
     name: str
@@ -66,8 +68,8 @@ COVARIATES: tuple[Covariate, ...] = (
     Covariate(
         "baseline_stress", "dimensionless", "beta", {"a": 1.5, "b": 20.0, "low": 0.0, "high": 1.0},
         "assumed: mean 0.07, most patients below 0.1 ('moderate everyday strain' on the "
-        "parameter's scale, where 1 is a Trier test); with depression_vulnerability below it "
-        "gives a resting HAM-D with median about 7 and 95th percentile about 16",
+        "parameter's scale, where 1 is a Trier test); with the covariates below it gives a "
+        "resting HAM-D with median about 10 and 95th percentile about 18",
         "chronic everyday stress load",
     ),
     Covariate(
@@ -80,10 +82,22 @@ COVARIATES: tuple[Covariate, ...] = (
         "depression_vulnerability", "dimensionless", "beta",
         {"a": 1.5, "b": 8.0, "low": 0.0, "high": 1.0},
         "assumed: mean 0.16, a long tail; the parameter's scale puts a resting HAM-D near 18 "
-        "at about 0.8 (no stress); with baseline_stress above, 1-2% of patients rest at "
-        "HAM-D >= 18, below the 4-5% point prevalence of major depression (WHO 2017, "
-        "Depression and other common mental disorders), which also has episodic causes",
+        "at about 0.8 (no stress); with the other covariates, 5.4% of patients rest at "
+        "HAM-D >= 18 (4.0% if nobody had more than the reference's baseline inflammation), "
+        "near the 4.4% point prevalence of depressive disorders (WHO 2017, Depression and "
+        "other common mental disorders)",
         "constitutive depressive load (genetic and developmental risk)",
+    ),
+    Covariate(
+        "baseline_inflammation", "dimensionless", "lognormal",
+        {"median": 4.71, "gsd": 2.18, "low": 0.2, "high": 50.0},
+        "fitted (tools/fit_baseline_inflammation.py) to the resting CRP of US adults, NHANES "
+        "1999-2002: median 2.1 mg/L (Woloshin & Schwartz 2005, N Engl J Med 352:1611), 36.7% "
+        "above 3 mg/L (Ong et al. 2013, Am J Epidemiol 177:1430); lognormal because CRP is; "
+        "calibration data, so the fit is no evidence for the model (see "
+        "neuroimmune.population.inflammation for the held-out check)",
+        "chronic low-grade inflammation: constitutive IL-6 release relative to a young lean "
+        "adult; sets resting IL-6 and CRP",
     ),
 )
 
@@ -107,6 +121,9 @@ def sample_covariates(n: int, rng: np.random.Generator,
             mean = np.array([args["mean"][x] for x in level], dtype=float)
             sd = np.array([args["sd"][x] for x in level], dtype=float)
             values = mean + sd * rng.standard_normal(n)
+            drawn[covariate.name] = np.clip(values, args["low"], args["high"])
+        elif covariate.kind == "lognormal":
+            values = args["median"] * np.exp(np.log(args["gsd"]) * rng.standard_normal(n))
             drawn[covariate.name] = np.clip(values, args["low"], args["high"])
         else:  # pragma: no cover - the table above is the only source of kinds
             raise ValueError(f"covariate {covariate.name}: unknown kind {covariate.kind!r}")

@@ -63,8 +63,8 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
 
-PATIENT_SLIDERS = ("baseline_stress", "microbiome_health", "autoreactivity",
-                   "depression_vulnerability", "body_weight_kg")
+PATIENT_SLIDERS = ("baseline_stress", "microbiome_health", "baseline_inflammation",
+                   "autoreactivity", "depression_vulnerability", "body_weight_kg")
 """Patient-level parameters the page offers as sliders (GET /api/parameters)."""
 
 RETRY_AFTER_S = 5

@@ -45,7 +45,8 @@
   const SLIDER_LABELS = {
     baseline_stress: "Stress level",
     microbiome_health: "Microbiome health",
-    autoreactivity: "Baseline inflammation",
+    baseline_inflammation: "Baseline inflammation",
+    autoreactivity: "Autoreactivity",
     depression_vulnerability: "Depression vulnerability",
     body_weight_kg: "Body weight",
   };
