@@ -13,7 +13,7 @@ import pytest
 import neuroimmune as ni
 from neuroimmune.engines.jax_engine import JaxBatchedEngine
 from neuroimmune.population import model_columns, sample_patients
-from neuroimmune.population.inflammation import CALIBRATION, resting_crp_and_hamd, summarise
+from neuroimmune.population.targets import CRP_CALIBRATION, resting_crp_and_hamd, summarise
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_sampled_patients_rest_near_the_us_adult_crp_they_were_fitted_to():
     rows = [dict(zip(columns, map(float, r), strict=True)) for r in patients[columns].to_numpy()]
     summary = summarise(*resting_crp_and_hamd(JaxBatchedEngine(), rows))
     assert summary.patients >= 1020
-    assert summary.median_mg_L == pytest.approx(CALIBRATION.median_mg_L, rel=0.2)
-    assert summary.share_above_3 == pytest.approx(CALIBRATION.share_above_3, abs=0.06)
+    assert summary.median_mg_L == pytest.approx(CRP_CALIBRATION.median_mg_L, rel=0.2)
+    assert summary.share_above_3 == pytest.approx(CRP_CALIBRATION.share_above_3, abs=0.06)
     # a long upper tail, as in NHANES (not fitted: 7.4% above 10 mg/L on 16,384 patients)
     assert 0.02 < summary.share_above_10 < 0.15

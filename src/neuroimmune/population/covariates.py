@@ -91,11 +91,11 @@ COVARIATES: tuple[Covariate, ...] = (
     Covariate(
         "baseline_inflammation", "dimensionless", "lognormal",
         {"median": 4.71, "gsd": 2.18, "low": 0.2, "high": 50.0},
-        "fitted (tools/fit_baseline_inflammation.py) to the resting CRP of US adults, NHANES "
+        "fitted (tools/fit_covariates.py) to the resting CRP of US adults, NHANES "
         "1999-2002: median 2.1 mg/L (Woloshin & Schwartz 2005, N Engl J Med 352:1611), 36.7% "
         "above 3 mg/L (Ong et al. 2013, Am J Epidemiol 177:1430); lognormal because CRP is; "
         "calibration data, so the fit is no evidence for the model (see "
-        "neuroimmune.population.inflammation for the held-out check)",
+        "neuroimmune.population.targets for the held-out check)",
         "chronic low-grade inflammation: constitutive IL-6 release relative to a young lean "
         "adult; sets resting IL-6 and CRP",
     ),

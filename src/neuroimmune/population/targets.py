@@ -1,9 +1,9 @@
-"""Resting CRP of a virtual population, and the human data it is fitted to and checked against.
+"""The human data fitted covariates are fitted to, and the data they are checked against.
 
-The covariate ``baseline_inflammation`` is fitted to the resting CRP of US adults
-(``CALIBRATION``); how CRP differs between depressed and other patients was not used in
-that fit and is compared with a meta-analysis (``VALIDATION``). Keep the two apart: the
-first is evidence of nothing but the fit.
+``baseline_inflammation`` is fitted to the resting CRP of US adults (``CRP_CALIBRATION``;
+the fit is ``tools/fit_covariates.py``). How CRP differs between depressed and other
+patients (``CRP_VALIDATION``) was used in no fit. Keep the two apart: agreement with
+calibration data is evidence of nothing but the fit.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class CrpInDepression:
                    "95% CI low, high")
 
 
-CALIBRATION = CrpCalibration()
-VALIDATION = CrpInDepression()
+CRP_CALIBRATION = CrpCalibration()
+CRP_VALIDATION = CrpInDepression()
 
 
 def resting_crp_and_hamd(engine: JaxBatchedEngine, patients: Sequence[Mapping[str, float]],
