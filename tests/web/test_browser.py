@@ -143,6 +143,21 @@ def test_download_toml_carries_the_slider_values(page):
     assert "microbiome_health=0.5" in sbml
 
 
+def test_wide_positive_range_gets_a_log_slider(page):
+    # baseline_inflammation spans 0.2-50: the track runs over log10, so its middle is ~3.2
+    track = page.locator('[data-parameter="baseline_inflammation"] input[type="range"]')
+    assert float(track.get_attribute("min")) == pytest.approx(-0.699, abs=1e-3)
+    assert float(track.get_attribute("max")) == pytest.approx(1.699, abs=1e-3)
+    before = page.locator(CORTISOL).get_attribute("d")
+    move_slider(page, "baseline_inflammation", 1.0)  # log10(10)
+    wait_for_new_plot(page, before)
+    number = page.locator('[data-parameter="baseline_inflammation"] input[type="number"]')
+    assert float(number.input_value()) == pytest.approx(10.0)
+    with page.expect_download() as info:
+        page.click("#download-toml")
+    assert "baseline_inflammation = 10" in Path(info.value.path()).read_text()
+
+
 def test_bad_input_shows_the_field_and_keeps_the_plot(page):
     before = page.locator(CORTISOL).get_attribute("d")
     page.fill("#duration", "100000")

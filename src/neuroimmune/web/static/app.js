@@ -153,18 +153,25 @@
 
   // --- controls -----------------------------------------------------------------------
 
-  function slider({ label, min, max, step, value, onChange, hint = "" }) {
-    const range = el("input", { type: "range", min, max, step, value });
+  // A log slider (its track runs over log10 of the value) for positive ranges of two
+  // decades or more, where a linear track would crowd the usual values into one end.
+  function slider({ label, min, max, step, value, onChange, hint = "", log = false }) {
+    const toTrack = (v) => (log ? Math.log10(v) : v);
+    const fromTrack = (t) => (log ? 10 ** t : t);
+    const range = el("input", log
+      ? { type: "range", min: toTrack(min), max: toTrack(max), step: "any", value: toTrack(value) }
+      : { type: "range", min, max, step, value });
     const number = el("input", { type: "number", step: "any", value: fmt(value, 4) });
     const name = el("label", {}, [el("b", { text: label }), hint ? ` ${hint}` : ""]);
     range.addEventListener("input", () => {
-      number.value = fmt(Number(range.value), 4);
-      onChange(Number(range.value));
+      const chosen = log ? Number(fmt(fromTrack(Number(range.value)), 4)) : Number(range.value);
+      number.value = chosen;
+      onChange(chosen);
     });
     number.addEventListener("change", () => {
       const parsed = Number(number.value);
-      if (number.value.trim() === "" || !Number.isFinite(parsed)) return;
-      range.value = parsed;
+      if (number.value.trim() === "" || !Number.isFinite(parsed) || (log && parsed <= 0)) return;
+      range.value = toTrack(parsed);
       onChange(parsed);
     });
     return el("div", { class: "slider" }, [name, range, number]);
@@ -192,6 +199,7 @@
         label: SLIDER_LABELS[name] || name,
         hint: `(${name}${parameter.unit && parameter.unit !== "dimensionless" ? `, ${parameter.unit}` : ""})`,
         min: parameter.low, max: parameter.high, step: span >= 50 ? 1 : span / 100,
+        log: parameter.low > 0 && parameter.high / parameter.low >= 100,
         value: patient[name] ?? parameter.value,
         onChange: (value) => {
           state.scenario.patient = { ...(state.scenario.patient || {}), [name]: value };
