@@ -8,6 +8,7 @@ depression is in docs/population.md).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import neuroimmune as ni
@@ -51,3 +52,16 @@ def test_sampled_patients_rest_near_the_us_adult_crp_they_were_fitted_to():
     assert summary.share_above_3 == pytest.approx(CRP_CALIBRATION.share_above_3, abs=0.06)
     # a long upper tail, as in NHANES (not fitted: 7.4% above 10 mg/L on 16,384 patients)
     assert 0.02 < summary.share_above_10 < 0.15
+
+
+def test_summary_counts_the_depressed_and_their_odds_of_high_crp():
+    # 10 depressed (5 above 3 mg/L), 90 others (30 above): odds 1 against 0.5, ratio 2
+    hamd = np.r_[np.full(10, 20.0), np.full(90, 5.0)]
+    crp = np.r_[np.full(5, 4.0), np.full(5, 1.5), np.full(30, 6.0), np.full(60, 0.8)]
+    summary = summarise(crp, hamd)
+    assert summary.depressed == 10
+    assert summary.depressed_share_above_3 == 0.5
+    assert summary.share_above_3 == pytest.approx(0.35)
+    assert summary.odds_ratio_above_3 == pytest.approx((5.5 / 5.5) / (30.5 / 60.5))
+    low, high = summary.odds_ratio_ci95
+    assert low < 1 < summary.odds_ratio_above_3 < high  # ten depressed patients prove little

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neuroimmune.engines.jax_engine import JaxBatchedEngine
+if TYPE_CHECKING:
+    from neuroimmune.engines.jax_engine import JaxBatchedEngine
 
 DEPRESSED_HAMD = 18.0
 """HAM-D at or above which a resting patient counts as depressed (moderate depression)."""
@@ -71,6 +73,7 @@ class CrpSummary:
     depressed_share_above_1: float
     depressed_share_above_3: float
     odds_ratio_above_3: float
+    odds_ratio_ci95: tuple[float, float]
 
 
 def summarise(crp: np.ndarray, hamd: np.ndarray) -> CrpSummary:
@@ -80,6 +83,9 @@ def summarise(crp: np.ndarray, hamd: np.ndarray) -> CrpSummary:
     depressed = hamd >= DEPRESSED_HAMD
     high = crp > 3.0
     odds = _odds(high[depressed]) / _odds(high[~depressed])
+    # Woolf's interval on the log odds ratio (with the same half added to each cell)
+    cells = [np.sum(group & flag) + 0.5 for group in (depressed, ~depressed) for flag in (high, ~high)]
+    spread = 1.96 * np.sqrt(np.sum(1.0 / np.array(cells)))
     return CrpSummary(
         patients=int(ok.sum()), median_mg_L=float(np.median(crp)),
         share_above_1=float(np.mean(crp > 1.0)), share_above_3=float(np.mean(high)),
@@ -87,6 +93,7 @@ def summarise(crp: np.ndarray, hamd: np.ndarray) -> CrpSummary:
         depressed_share_above_1=float(np.mean(crp[depressed] > 1.0)) if depressed.any() else np.nan,
         depressed_share_above_3=float(np.mean(high[depressed])) if depressed.any() else np.nan,
         odds_ratio_above_3=float(odds),
+        odds_ratio_ci95=(float(odds * np.exp(-spread)), float(odds * np.exp(spread))),
     )
 
 
