@@ -60,11 +60,11 @@ def bisect(function: Callable[[float], float], low: float, high: float, steps: i
 
 
 def interpolate(grid: np.ndarray, table: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Row ``i`` of ``table`` (sampled on ``grid``) read at ``values[i, ...]``, linearly."""
+    """Row ``i`` of ``table`` (sampled on ``grid``) read at ``values[i]``, linearly."""
     values = np.clip(values, grid[0], grid[-1])
     k = np.clip(np.searchsorted(grid, values) - 1, 0, grid.size - 2)
     weight = (values - grid[k]) / (grid[k + 1] - grid[k])
-    rows = np.arange(table.shape[0]).reshape((-1,) + (1,) * (values.ndim - 1))
+    rows = np.arange(table.shape[0])
     return table[rows, k] * (1 - weight) + table[rows, k + 1] * weight
 
 
@@ -99,15 +99,21 @@ def fit_inflammation(crp: np.ndarray) -> tuple[float, float]:
     return float(np.exp(median_for(log_sd))), float(np.exp(log_sd))
 
 
-# --- checks on patients the fits never saw ----------------------------------------------
+# --- the check on patients the fit never saw ----------------------------------------------
 
 def check(engine: JaxBatchedEngine) -> None:
+    """The installed covariate on patients the fit never saw: numbers, then the figure."""
     crp, hamd = resting_crp_and_hamd(engine, patient_rows(CHECK_PATIENTS, CHECK_SEED))
     print(asdict(summarise(crp, hamd)))
     ok = np.isfinite(crp) & np.isfinite(hamd)
     crp, hamd = crp[ok], hamd[ok]
     print(f"HAM-D: median {np.median(hamd):.1f}, <= 7 {np.mean(hamd <= 7):.3f}, "
           f">= 18 {np.mean(hamd >= DEPRESSED_HAMD):.4f}")
+    draw_crp_over_data(crp, hamd)
+
+
+def draw_crp_over_data(crp: np.ndarray, hamd: np.ndarray) -> None:
+    """Share of patients above each resting CRP, all and depressed, over the data points."""
     figure = Figure(figsize=(6.4, 4.2))
     axis = figure.subplots()
     for group, label in ((np.ones_like(crp, dtype=bool), "all patients"),
