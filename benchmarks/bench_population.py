@@ -57,7 +57,7 @@ from neuroimmune.engines.base import SimulationError
 from neuroimmune.engines.jax_engine import JaxBatchedEngine
 from neuroimmune.model.compose import compose
 from neuroimmune.observables import OBSERVABLES
-from neuroimmune.population import RunSettings, model_columns, run_population, sample_patients
+from neuroimmune.population import RunSettings, patient_overrides, run_population, sample_patients
 from neuroimmune.population.chunk import ChunkTask
 from neuroimmune.population.engine_pool import DaskPoolEngine
 from neuroimmune.population.run import BATCHED_THREADS
@@ -164,11 +164,8 @@ class PoolRun:
 
 def warm_up_task(scenario, size: int, engine_options) -> ChunkTask:
     """A chunk of ``size`` patients of another seed, to warm the workers with."""
-    patients = sample_patients(size, SEED + 1)
-    columns = model_columns(patients)
     return ChunkTask(0, scenario, tuple(range(size)),
-                     tuple(dict(zip(columns, map(float, row), strict=True))
-                           for row in patients[columns].to_numpy()),
+                     tuple(patient_overrides(sample_patients(size, SEED + 1))),
                      tuple(o.name for o in OBSERVABLES), engine_options=engine_options)
 
 
@@ -205,10 +202,7 @@ def main() -> None:
         plans.append(("lps_2ngkg", arguments.large))
     for name, n in plans:
         scenario = load_scenario(name)
-        patients = sample_patients(n, SEED)
-        columns = model_columns(patients)
-        overrides = [dict(zip(columns, map(float, row), strict=True))
-                     for row in patients[columns].to_numpy()]
+        overrides = patient_overrides(sample_patients(n, SEED))
         runner = plain_runner(scenario)
         reference = timed(lambda r=runner, s=scenario, o=overrides: plain_roadrunner_loop(r, s, o))
         cases = [("plain libRoadRunner loop", reference, None, None)]

@@ -27,7 +27,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from neuroimmune.engines.jax_engine import JaxBatchedEngine
-from neuroimmune.population import model_columns, sample_patients
+from neuroimmune.population import patient_overrides, sample_patients
 from neuroimmune.population.targets import (
     CRP_CALIBRATION,
     CRP_VALIDATION,
@@ -43,12 +43,6 @@ FIGURE = Path(__file__).resolve().parents[1] / "docs" / "validation" / "resting_
 
 INFLAMMATION_PATIENTS = 4096
 INFLAMMATION_GRID = np.geomspace(0.2, 50.0, 17)
-
-
-def patient_rows(n: int, seed: int) -> list[dict[str, float]]:
-    patients = sample_patients(n, seed)
-    columns = model_columns(patients)
-    return [dict(zip(columns, map(float, r), strict=True)) for r in patients[columns].to_numpy()]
 
 
 def bisect(function: Callable[[float], float], low: float, high: float, steps: int = 40) -> float:
@@ -71,7 +65,7 @@ def interpolate(grid: np.ndarray, table: np.ndarray, values: np.ndarray) -> np.n
 # --- baseline inflammation: lognormal, fitted to resting CRP ---------------------------
 
 def crp_on_grid(engine: JaxBatchedEngine) -> np.ndarray:
-    rows = patient_rows(INFLAMMATION_PATIENTS, SEED)
+    rows = patient_overrides(sample_patients(INFLAMMATION_PATIENTS, SEED))
     crp = np.empty((len(rows), INFLAMMATION_GRID.size))
     for k, value in enumerate(INFLAMMATION_GRID):
         crp[:, k], _ = resting_crp_and_hamd(engine, [dict(r, baseline_inflammation=value) for r in rows])
@@ -103,7 +97,7 @@ def fit_inflammation(crp: np.ndarray) -> tuple[float, float]:
 
 def check(engine: JaxBatchedEngine) -> None:
     """The installed covariate on patients the fit never saw: numbers, then the figure."""
-    crp, hamd = resting_crp_and_hamd(engine, patient_rows(CHECK_PATIENTS, CHECK_SEED))
+    crp, hamd = resting_crp_and_hamd(engine, patient_overrides(sample_patients(CHECK_PATIENTS, CHECK_SEED)))
     print(asdict(summarise(crp, hamd)))
     ok = np.isfinite(crp) & np.isfinite(hamd)
     crp, hamd = crp[ok], hamd[ok]

@@ -13,7 +13,7 @@ import pytest
 
 import neuroimmune as ni
 from neuroimmune.engines.jax_engine import JaxBatchedEngine
-from neuroimmune.population import model_columns, sample_patients
+from neuroimmune.population import patient_overrides, sample_patients
 from neuroimmune.population.targets import CRP_CALIBRATION, resting_crp_and_hamd, summarise
 
 
@@ -43,9 +43,7 @@ def test_more_baseline_inflammation_raises_il6_and_crp_but_not_tnf(resting):
 
 
 def test_sampled_patients_rest_near_the_us_adult_crp_they_were_fitted_to():
-    patients = sample_patients(1024, seed=21)
-    columns = model_columns(patients)
-    rows = [dict(zip(columns, map(float, r), strict=True)) for r in patients[columns].to_numpy()]
+    rows = patient_overrides(sample_patients(1024, seed=21))
     summary = summarise(*resting_crp_and_hamd(JaxBatchedEngine(), rows))
     assert summary.patients >= 1020
     assert summary.median_mg_L == pytest.approx(CRP_CALIBRATION.median_mg_L, rel=0.2)

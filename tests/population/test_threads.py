@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("jax")
 
 import neuroimmune as ni
-from neuroimmune.population import ChunkTask, model_columns, sample_patients
+from neuroimmune.population import ChunkTask, patient_overrides, sample_patients
 from neuroimmune.population.chunk import simulate_chunk, worker_engine
 from neuroimmune.scenarios import load_scenario
 
@@ -19,10 +19,7 @@ BATCHED = (("engine", "batched"),)
 
 
 def _task(index: int, seed: int, size: int = 24) -> ChunkTask:
-    patients = sample_patients(size, seed)
-    columns = model_columns(patients)
-    overrides = tuple(dict(zip(columns, map(float, row), strict=True))
-                      for row in patients[columns].to_numpy())
+    overrides = tuple(patient_overrides(sample_patients(size, seed)))
     return ChunkTask(index, load_scenario("lps_2ngkg"), tuple(range(size)), overrides,
                      ni.OBSERVABLE_NAMES, engine_options=BATCHED)
 

@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "PopulationDistribution": "sampling",
     "load_distribution": "sampling",
     "model_columns": "sampling",
+    "patient_overrides": "sampling",
     "sample_patients": "sampling",
     "Trial": "trial",
     "TrialError": "trial",
@@ -64,6 +65,7 @@ __all__ = [
     "load_trial",
     "model_columns",
     "patient_outcomes",
+    "patient_overrides",
     "run_population",
     "run_trial",
     "sample_patients",
@@ -96,6 +98,7 @@ if TYPE_CHECKING:
         PopulationDistribution,
         load_distribution,
         model_columns,
+        patient_overrides,
         sample_patients,
     )
     from neuroimmune.population.trial import Trial, TrialError, load_trial, run_trial

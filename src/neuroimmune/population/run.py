@@ -32,6 +32,7 @@ from neuroimmune.population.sampling import (
     PopulationDistribution,
     load_distribution,
     model_columns,
+    patient_overrides,
     sample_patients,
 )
 from neuroimmune.population.store import RunFolder, merge_tables, write_table
@@ -182,8 +183,6 @@ def make_engine(settings: RunSettings) -> PopulationEngine:
 
 def _tasks(indices: list[int], patients: pd.DataFrame, scenario: Scenario,
            settings: RunSettings) -> Iterator[ChunkTask]:
-    columns = model_columns(patients)
-    values = patients[columns].to_numpy(dtype=float)
     for index in indices:
         start = (index - 1) * settings.chunk_size
         stop = min(start + settings.chunk_size, len(patients))
@@ -191,8 +190,7 @@ def _tasks(indices: list[int], patients: pd.DataFrame, scenario: Scenario,
             index=index,
             scenario=scenario,
             patient_ids=tuple(int(i) for i in patients.index[start:stop]),
-            overrides=tuple(dict(zip(columns, map(float, row), strict=True))
-                            for row in values[start:stop]),
+            overrides=tuple(patient_overrides(patients.iloc[start:stop])),
             observables=settings.observables,
             keep_trajectories=start < settings.fan_patients,
             fan_points=settings.fan_points,

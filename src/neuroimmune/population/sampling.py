@@ -125,3 +125,10 @@ def model_columns(patients: pd.DataFrame) -> list[str]:
     """The columns that override model parameters (the rest are covariates only)."""
     known = compose().parameters
     return [c for c in patients.columns if c in known]
+
+
+def patient_overrides(patients: pd.DataFrame) -> list[dict[str, float]]:
+    """Each patient's model parameter overrides, one dict per row (as engines take them)."""
+    columns = model_columns(patients)
+    return [dict(zip(columns, map(float, row), strict=True))
+            for row in patients[columns].to_numpy(dtype=float)]
