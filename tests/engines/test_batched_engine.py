@@ -180,3 +180,34 @@ def test_a_failed_batch_tries_its_suspects_apart_first():
     calls.clear()
     _, ok = _by_halves(run, rows, suspects=rows == 3)
     assert ok.tolist() == [row != 700 for row in range(1024)]
+
+
+def test_every_solve_of_a_call_shares_the_calls_program(engines):
+    """A rest's later stages run a few of a call's patients; if they all keep a default
+    (a fifth of sampled patients keep ``p_TNF_monocyte``), they still use the program
+    of the whole call instead of tracing one of their own."""
+    batched, default = engines
+    patients = [{"baseline_stress": 0.3, "p_TNF_monocyte": default._defaults["p_TNF_monocyte"] * 0.8},
+                {"baseline_stress": 0.2}]
+    parameters = batched.parameter_matrix(patients)
+    defaults = batched.parameter_matrix([{}, {}])
+    alone, constants = batched._program(parameters.T[1:]), batched._program(defaults.T)
+    with batched._one_call(parameters):
+        whole = batched._program(parameters.T)
+        assert batched._program(parameters.T[1:]) is whole is not alone
+        # default patients (the reference rest) keep every parameter a constant
+        assert batched._program(defaults.T) is constants
+    assert batched._program(parameters.T[1:]) is alone
+
+
+def test_rest_days_compiled_ahead_cover_every_width_a_rest_uses(engines):
+    batched, _ = engines
+    patients = [{"baseline_stress": 0.05 + 0.004 * i, "k_LPS": 1.0 + 0.01 * i}
+                for i in range(100)]
+    assert batched.compile_rest_days(patients) == [64, 128]
+    parameters = batched.parameter_matrix(patients)
+    advance = batched._program(parameters.T).advance
+    traced = advance._cache_size()
+    _, converged = batched.rest_states(patients)
+    assert converged.all()
+    assert advance._cache_size() == traced  # nothing traced inside the rest

@@ -24,11 +24,12 @@ of a batch must share event times and targets (doses may differ).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -242,6 +243,9 @@ class JaxBatchedEngine(Engine):
         self._jnp = jnp
         self._model = compose()
         self._array = array_model(jnp, self._model)
+        # the observables at rest, on the host: as eager JAX, each of its ~20 operations
+        # compiled anew for every batch width (about half a second)
+        self._host_array = array_model(np, self._model)
         self._defaults = self._model.default_values()
         self._state_index = {name: i for i, name in enumerate(self._array.state_names)}
         self._parameter_index = {name: i for i, name in enumerate(self._array.parameter_names)}
@@ -259,6 +263,7 @@ class JaxBatchedEngine(Engine):
             rtol=rtol, atol=absolute_tolerance, norm=worst_patient)
         self._programs: dict[frozenset[int], _Programs] = {}
         self._compiling = threading.Lock()
+        self._call = threading.local()  # the varying rows of the call a thread is in
         self._narrow = _NarrowDays(relative_tolerance, absolute_tolerance,
                                    self._array.state_names, self._array.parameter_names)
         initial = np.array([s.initial for s in self._model.states])
@@ -279,17 +284,42 @@ class JaxBatchedEngine(Engine):
         """The compiled solves for a batch ``parameters`` (B, P) whose rows ``changed`` are
         altered by events.
 
-        Parameters equal to the model's defaults for every patient and not touched by
-        events are compiled in as constants (``codegen.model_source``): about half the
-        cost of a step. The choice depends on the batch alone, never on what ran
-        before, so a batch computes the same numbers in any process.
+        Parameters equal to the model's defaults for every patient of the call
+        (``simulate_batch`` or ``rest_states``) and not touched by events are compiled
+        in as constants (``codegen.model_source``): about half the cost of a step. The
+        choice is made once per call, not per solve: a rest's later stages run a few of
+        the call's patients, who may all share a default (a fifth of sampled patients
+        keep the default ``p_TNF_monocyte``), and a program of its own cost such a
+        solve a second of tracing. A batch of default patients (the reference rest)
+        keeps every parameter constant. The choice depends on the call alone, never on
+        what ran before, so a call computes the same numbers in any process.
         """
-        varying = frozenset(np.flatnonzero(np.any(parameters != self._base, axis=0)).tolist()
-                            ) | frozenset(changed)
+        varying = self._varying(parameters)
+        if varying:
+            varying |= getattr(self._call, "varying", frozenset())
+        varying |= frozenset(changed)
         with self._compiling:  # threads sharing the engine compile each program once
             if varying not in self._programs:
                 self._programs[varying] = self._compile(varying)
             return self._programs[varying]
+
+    def _varying(self, parameters: np.ndarray) -> frozenset[int]:
+        """Rows of parameters (B, P) that differ from the model's defaults."""
+        return frozenset(np.flatnonzero(np.any(parameters != self._base, axis=0)).tolist())
+
+    @contextlib.contextmanager
+    def _one_call(self, parameters: np.ndarray) -> Iterator[None]:
+        """Every solve inside compiles in the parameters that ``parameters`` (P, B), the
+        call's patients, leave at their defaults (``_program``); a nested call keeps the
+        outer call's choice."""
+        outer = getattr(self._call, "varying", None)
+        if outer is None:
+            self._call.varying = self._varying(parameters.T)
+        try:
+            yield
+        finally:
+            if outer is None:
+                del self._call.varying
 
     def _compile(self, varying: frozenset[int]) -> _Programs:
         import diffrax
@@ -398,7 +428,9 @@ class JaxBatchedEngine(Engine):
 
     def rest_states(self, patients: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, np.ndarray]:
         """Rest states (S, B) and which patients reached rest (B,)."""
-        return self._rests(self.parameter_matrix(patients))
+        parameters = self.parameter_matrix(patients)
+        with self._one_call(parameters):
+            return self._rests(parameters)
 
     def _rests(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``RestSolver.rest``, and for patients it leaves without rest, its burn-in stage
@@ -411,6 +443,29 @@ class JaxBatchedEngine(Engine):
             states[:, missed], at_rest[missed] = self._batched_rest.rest_by_burn_in(
                 parameters[:, missed])
         return states, at_rest
+
+    def compile_rest_days(self, patients: Sequence[Mapping[str, float]]) -> list[int]:
+        """Compile the rest-day solve of a call of ``patients`` for every padded width a
+        rest may use (``SMALLEST_BATCH`` up to the call's), and return the widths.
+
+        For a long-lived worker between runs: a rest shrinks its batch as patients
+        converge, so one chunk traces only the widths its own stragglers needed, and a
+        width first met inside a later chunk costs that chunk half a second of tracing.
+        Each width runs a few minutes of simulated time from the initial state."""
+        parameters = self.parameter_matrix(patients)
+        initial = np.array([s.initial for s in self._model.states])
+        widths = []
+        with self._one_call(parameters):
+            program = self._program(parameters.T).advance
+            width = SMALLEST_BATCH
+            while True:
+                rows = np.arange(width) % parameters.shape[1]
+                program(np.repeat(initial[None], width, axis=0), parameters.T[rows], -0.05,
+                        0.0, self._tolerance)
+                widths.append(width)
+                if width >= parameters.shape[1]:
+                    return widths
+                width *= 2
 
     # --- the batch ------------------------------------------------------------------
 
@@ -431,6 +486,12 @@ class JaxBatchedEngine(Engine):
         if unknown:
             raise KeyError(f"unknown symbols {unknown}")
         parameters = self.parameter_matrix(patients)
+        with self._one_call(parameters):
+            return self._through_schedule(parameters, events, output_times, symbols)
+
+    def _through_schedule(self, parameters: np.ndarray, events: Sequence[Sequence[Event]],
+                          output_times: np.ndarray, symbols: Sequence[str]) -> BatchResult:
+        """``simulate_batch`` for patients ``parameters`` (P, B): rest, then the events."""
         states, at_rest = self._rests(parameters)
         errors = ["" if ok else f"{NO_REST}: the parameters leave the model "
                   "without a stable 24 h rest near the reference patients" for ok in at_rest]
@@ -439,8 +500,8 @@ class JaxBatchedEngine(Engine):
         plan = _Plan.of(events, np.asarray(output_times, dtype=float), self._state_index,
                         self._parameter_index)
         rows = np.flatnonzero(at_rest)
-        values = np.full((len(patients), plan.times.size, len(symbols)), np.nan)
-        ran = np.zeros(len(patients), dtype=bool)
+        values = np.full((parameters.shape[1], plan.times.size, len(symbols)), np.nan)
+        ran = np.zeros(parameters.shape[1], dtype=bool)
         if rows.size:
             program = self._program(parameters.T[rows], plan.changed_parameters()).follow
             values[rows], ran[rows] = _by_halves(lambda some: self._follow(
@@ -475,7 +536,7 @@ class JaxBatchedEngine(Engine):
 
     def _observe_at_rest(self, y: np.ndarray, p: np.ndarray, columns: tuple[int, ...]) -> np.ndarray:
         """``columns`` of states and derived quantities at t = 0, patients first."""
-        derived = np.asarray(self._array.observe(0.0, y.T, p.T)).T
+        derived = np.asarray(self._host_array.observe(0.0, y.T, p.T)).T
         return np.concatenate([y, derived], axis=1)[:, list(columns)]
 
     # --- the single-patient Engine interface -----------------------------------------

@@ -195,6 +195,19 @@ def simulate_chunk(task: ChunkTask, engine: Engine | None = None) -> ChunkOutput
     return output
 
 
+def warm_up_chunk(task: ChunkTask) -> None:
+    """Run ``task`` and discard it, so that this process has compiled its engine and
+    found its reference rest (what a long-lived worker has between runs); a batched
+    engine also compiles its rest days at every width a chunk of this size may use."""
+    simulate_chunk(task)
+    engine = worker_engine(task.engine_options)
+    if hasattr(engine, "compile_rest_days"):
+        from neuroimmune.simulation import patient_inputs
+
+        engine.compile_rest_days([patient_inputs(task.scenario, overrides)[0]
+                                  for overrides in task.overrides])
+
+
 def _release_freed_memory() -> None:
     """Hand the heap a chunk freed back to the system. glibc keeps it otherwise: a batched
     worker held 676-687 MiB after each 1,024-patient chunk, 586-612 MiB trimmed

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from neuroimmune.population.chunk import ChunkOutput, ChunkTask, simulate_chunk
+from neuroimmune.population.chunk import ChunkOutput, ChunkTask, simulate_chunk, warm_up_chunk
 from neuroimmune.population.engine_base import PopulationEngine
 
 SINGLE_THREADED_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
@@ -183,8 +183,8 @@ class DaskPoolEngine(PopulationEngine):
     def warm_up(self, task: ChunkTask) -> None:
         """Run ``task`` once on every worker, so that each has compiled its engine and
         found its reference rest before a timed run (what a long-lived cluster has
-        between runs); the outputs are discarded."""
-        self._client.run(simulate_chunk, task)
+        between runs; ``chunk.warm_up_chunk``); the outputs are discarded."""
+        self._client.run(warm_up_chunk, task)
 
     def close(self) -> None:
         self._client.close()
