@@ -22,8 +22,9 @@ Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
                         2-worker cluster, outcomes and Parquet included; each worker
                         compiles and finds its reference rest inside the timed run.
   pool, batched, warm   the same on a cluster whose workers have each run one chunk of
-                        other patients first (``DaskPoolEngine.warm_up``: a long-lived
-                        cluster between runs); "start s" is cluster start and warm-up.
+                        other patients first and compiled their rest days at every
+                        batch width (``DaskPoolEngine.warm_up``: a long-lived cluster
+                        between runs); "start s" is cluster start and warm-up.
   pool (1 x 2 threads)  the batched cases on one worker process running two chunks at
                         once in threads (``--engine batched``'s default layout: one set
                         of compiled solves instead of two).

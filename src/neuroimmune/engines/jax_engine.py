@@ -266,14 +266,14 @@ class JaxBatchedEngine(Engine):
         self._call = threading.local()  # the varying rows of the call a thread is in
         self._narrow = _NarrowDays(relative_tolerance, absolute_tolerance,
                                    self._array.state_names, self._array.parameter_names)
-        initial = np.array([s.initial for s in self._model.states])
+        self._initial = np.array([s.initial for s in self._model.states])
         clock_row = self._array.parameter_names.index("clock_start_h")
 
         def rest_solver(narrow: bool) -> RestSolver:
             # the burn-in at the rough tolerance (0.37 s instead of 0.91 s for 12 weeks):
             # it only has to come near rest, shooting with exact days polishes it
             return RestSolver(self._days(24.0, None, narrow),
-                              self._days(BURN_IN_H, ROUGH_TOLERANCE, narrow), initial,
+                              self._days(BURN_IN_H, ROUGH_TOLERANCE, narrow), self._initial,
                               self._base, clock_row, rest,
                               RoughDays(self._days(24.0, ROUGH_TOLERANCE, narrow), ROUGH_REST))
 
@@ -453,14 +453,13 @@ class JaxBatchedEngine(Engine):
         width first met inside a later chunk costs that chunk half a second of tracing.
         Each width runs a few minutes of simulated time from the initial state."""
         parameters = self.parameter_matrix(patients)
-        initial = np.array([s.initial for s in self._model.states])
         widths = []
         with self._one_call(parameters):
             program = self._program(parameters.T).advance
             width = SMALLEST_BATCH
             while True:
                 rows = np.arange(width) % parameters.shape[1]
-                program(np.repeat(initial[None], width, axis=0), parameters.T[rows], -0.05,
+                program(np.repeat(self._initial[None], width, axis=0), parameters.T[rows], -0.05,
                         0.0, self._tolerance)
                 widths.append(width)
                 if width >= parameters.shape[1]:
