@@ -29,8 +29,8 @@ from neuroimmune.usage import check_distribution_options, fail
 @click.option("--threads", type=int, default=None,
               help="Chunks each worker process runs at once [default: 1; 2 with --engine "
                    "batched, whose threads share one compiled engine: 1.1-1.6 GB for a "
-                   "process of two threads, 1.7-2.3 GB for --workers 2 --threads 1, which "
-                   "is up to 20% faster].")
+                   "process of two threads, 1.6-2.3 GB for --workers 2 --threads 1, which "
+                   "is 10-25% faster].")
 @click.option("--chunk-size", type=int, default=None,
               help="Patients per task and per chunk file [default: 100; 1000 with --engine batched].")
 @click.option("--engine", "engine_name", type=click.Choice(["roadrunner", "batched"]),
