@@ -329,7 +329,11 @@ class JaxBatchedEngine(Engine):
         names = self._array.parameter_names
         array = array_model(jnp, self._model, {names[i]: float(self._base[i])
                                                for i in range(len(names)) if i not in varying})
-        term = diffrax.ODETerm(lambda t, y, p: array.rhs(t, y, p))
+        # traced once per solve and inlined into each of Tsit5's stages: tracing a solve
+        # takes about a fifth less (a fresh process starts about 1 s sooner), and the
+        # compiled program is the same (numbers equal bit for bit; a jit left as a call
+        # instead made steps 25% slower)
+        term = diffrax.ODETerm(jax.jit(lambda t, y, p: array.rhs(t, y, p), inline=True))
         controller, max_steps, tolerance = self._controller, self._max_steps, self._tolerance
 
         def solve(y0, p, t0, t1, saveat, rtol):
