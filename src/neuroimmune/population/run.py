@@ -53,8 +53,8 @@ BATCHED_THREADS = 2
 """Chunk threads per local batched worker process. The threads share the process's
 compiled solves and reference rest (about 0.3 GB with the XLA runtime), and the solves
 release the GIL. Measured on this machine (2 cores), lps_2ngkg: 10,000 patients in
-chunks of 1,024 on warmed workers, 997 patients/s at a peak of 1,005 MiB for one
-process of two threads against 1,109/s and 1,598 MiB for two one-thread processes;
+chunks of 1,024 on warmed workers, 921-997 patients/s at a peak of about 1 GiB for one
+process of two threads against 1,109-1,159/s and 1.5-1.6 GiB for two one-thread processes;
 100,000 patients in chunks of 1,000, 866/s and 1,335 MiB against 966/s and 1,926 MiB,
 which with the main process is over 2 GiB (docs/population.md)."""
 
