@@ -184,11 +184,16 @@ day of 8 (18 vs 10 ms), while each width costs a process a trace and compilation
 about a second (8, 16 and 32 used to appear in every rest's last iterations)."""
 
 
+def _padded_width(size: int, smallest: int = SMALLEST_BATCH) -> int:
+    """The batch width ``size`` patients run at: a power of two, at least ``smallest``."""
+    return max(smallest, 1 << max(0, size - 1).bit_length())
+
+
 def _padded(rows: np.ndarray, smallest: int = SMALLEST_BATCH) -> np.ndarray:
-    """``rows`` (B, ...) padded by repeating the last row to a power of two (at least
-    ``smallest``), so that few array shapes (compilations) occur."""
+    """``rows`` (B, ...) padded by repeating the last row to ``_padded_width``, so that
+    few array shapes (compilations) occur."""
     size = rows.shape[0]
-    padded = max(smallest, 1 << max(0, size - 1).bit_length())
+    padded = _padded_width(size, smallest)
     return np.pad(rows, ((0, padded - size), *[(0, 0)] * (rows.ndim - 1)), mode="edge")
 
 
@@ -457,18 +462,16 @@ class JaxBatchedEngine(Engine):
         width first met inside a later chunk costs that chunk half a second of tracing.
         Each width runs a few minutes of simulated time from the initial state."""
         parameters = self.parameter_matrix(patients)
-        widths = []
+        count = parameters.shape[1]
+        widths = [SMALLEST_BATCH << k
+                  for k in range((_padded_width(count) // SMALLEST_BATCH).bit_length())]
         with self._one_call(parameters):
             program = self._program(parameters.T).advance
-            width = SMALLEST_BATCH
-            while True:
-                rows = np.arange(width) % parameters.shape[1]
-                program(np.repeat(self._initial[None], width, axis=0), parameters.T[rows], -0.05,
-                        0.0, self._tolerance)
-                widths.append(width)
-                if width >= parameters.shape[1]:
-                    return widths
-                width *= 2
+            for width in widths:
+                rows = np.arange(width) % count
+                self._advance_together(program, np.repeat(self._initial[None], width, axis=0),
+                                       parameters.T[rows], -0.05, 0.0, self._tolerance)
+        return widths
 
     # --- the batch ------------------------------------------------------------------
 
