@@ -80,9 +80,9 @@ def test_rest_is_a_24_hour_periodic_orbit(engines):
     assert np.max(np.abs(after - states) / scale) < 1e-4
 
 
-def test_narrow_batches_run_batched_and_the_second_try_on_libroadrunner(engines):
-    """A few patients' days are the batched solve's at ``NARROW_WIDTH``, within its
-    tolerance of CVODE's; the second try's narrow days are CVODE's, number for number."""
+def test_narrow_batches_run_their_rest_days_on_libroadrunner(engines):
+    """A few patients' days are CVODE's, number for number; a wider batch's are the
+    batched solve's, within its tolerance of them, and its rest is periodic under both."""
     batched, default = engines
     patients = [{"clock_start_h": 8.0, "baseline_stress": 0.05 * i}
                 for i in range(NARROW_BATCH + 1)]
@@ -90,14 +90,13 @@ def test_narrow_batches_run_batched_and_the_second_try_on_libroadrunner(engines)
     states, converged = batched.rest_states(patients)
     assert converged.all()
     cvode = default.run_without_events(states, parameters, 24.0)
-    second_try = batched._rest_run(states[:, :2], parameters[:, :2], 24.0, narrow=True)
-    np.testing.assert_array_equal(second_try, cvode[:, :2])
+    np.testing.assert_array_equal(batched._day_map(states[:, :2], parameters[:, :2]),
+                                  cvode[:, :2])
+    wide = batched._day_map(states, parameters)
+    assert not np.array_equal(wide, cvode)  # the batched solve, not CVODE
     scale = np.abs(states) + 1e-8
-    for days in (batched._day_map(states[:, :2], parameters[:, :2]),
-                 batched._rest_run(states, parameters, 24.0, narrow=True)):
-        assert not np.array_equal(days, cvode[:, :days.shape[1]])  # the batched solve
-        assert np.max(np.abs(days - cvode[:, :days.shape[1]]) / scale[:, :days.shape[1]]) < 1e-4
-        assert np.max(np.abs(days - states[:, :days.shape[1]]) / scale[:, :days.shape[1]]) < 1e-4
+    assert np.max(np.abs(wide - cvode) / scale) < 1e-4
+    assert np.max(np.abs(wide - states) / scale) < 1e-4
 
 
 def test_a_patient_cvode_fails_gets_the_batched_solve(engines, monkeypatch):
@@ -108,23 +107,22 @@ def test_a_patient_cvode_fails_gets_the_batched_solve(engines, monkeypatch):
     cvode = default.run_without_events(states, parameters, 24.0)
     monkeypatch.setattr(batched._narrow, "run", lambda s, p, hours: np.where(
         np.arange(s.shape[1]) == 1, np.nan, default.run_without_events(s, p, hours)))
-    days = batched._rest_run(states, parameters, 24.0, narrow=True)
+    days = batched._day_map(states, parameters)
     np.testing.assert_array_equal(days[:, 0], cvode[:, 0])
     np.testing.assert_array_equal(days[:, 1], batched._batched_run(
         states[:, [1]], parameters[:, [1]], 24.0, None)[:, 0])
     assert np.all(np.isfinite(days))
 
 
-def test_a_patient_left_without_rest_is_burned_in_again_on_libroadrunner_days(engines,
-                                                                              monkeypatch):
-    batched, default = engines
-    rest, burned_in, narrow = (batched._rest.rest, batched._fallback_rest.rest_by_burn_in,
+def test_a_patient_left_without_rest_is_burned_in_again_on_batched_days(engines, monkeypatch):
+    batched, _ = engines
+    rest, burned_in, narrow = (batched._rest.rest, batched._batched_rest.rest_by_burn_in,
                                batched._narrow.run)
     calls = []
 
     def without_rest_for_the_second(parameters):
         states, converged = rest(parameters)
-        converged[1] = False  # as if the batched days had found no rest for it
+        converged[1] = False  # as if libRoadRunner's days had found no rest for it
         return states, converged
 
     def burned_in_counting_narrow_days(parameters):
@@ -137,14 +135,13 @@ def test_a_patient_left_without_rest_is_burned_in_again_on_libroadrunner_days(en
 
     patients = [{"clock_start_h": 8.0}, {"clock_start_h": 8.0, "baseline_stress": 0.3}]
     monkeypatch.setattr(batched._rest, "rest", without_rest_for_the_second)
-    monkeypatch.setattr(batched._fallback_rest, "rest_by_burn_in", burned_in_counting_narrow_days)
+    monkeypatch.setattr(batched._batched_rest, "rest_by_burn_in", burned_in_counting_narrow_days)
     monkeypatch.setattr(batched._narrow, "run", narrow_days)
     states, converged = batched.rest_states(patients)
-    assert calls[0] == ("burn-in", 1)
-    assert set(calls[1:]) == {("narrow", 1)}  # its days, burn-in included, are CVODE's
+    assert calls[-1] == ("burn-in", 1)  # and no libRoadRunner day after it
     assert converged.all()
-    parameters = batched.parameter_matrix(patients[1:])
-    after = default.run_without_events(states[:, [1]], parameters, 24.0)
+    after = batched._batched_run(states[:, [1]], batched.parameter_matrix(patients[1:]),
+                                 24.0, None)
     assert np.max(np.abs(after[:, 0] - states[:, 1]) / (np.abs(states[:, 1]) + 1e-8)) < 1e-4
 
 
@@ -207,7 +204,7 @@ def test_rest_days_compiled_ahead_cover_every_width_a_rest_uses(engines):
     batched, _ = engines
     patients = [{"baseline_stress": 0.05 + 0.004 * i, "k_LPS": 1.0 + 0.01 * i}
                 for i in range(100)]
-    assert batched.compile_rest_days(patients) == [8, 64, 128]
+    assert batched.compile_rest_days(patients) == [64, 128]
     parameters = batched.parameter_matrix(patients)
     advance = batched._program(parameters.T).advance
     traced = advance._cache_size()

@@ -179,28 +179,13 @@ def _by_halves(run: Callable[[np.ndarray], tuple[np.ndarray, bool]],
 
 
 SMALLEST_BATCH = 64
-"""Batches wider than ``NARROW_WIDTH`` are padded to a power of two, at least this: a
-day of 64 patients costs about twice a day of 8 (18 vs 10 ms), while each width costs a
-process a trace and compilation of about a second (16 and 32 used to appear in every
-rest's last iterations)."""
-
-
-NARROW_WIDTH = 8
-"""Batches of this many patients or fewer run at this width. A rest's last shooting
-days and later stages hold one to six patients, one sequential day after another: a
-resting day costs 4.8 ms at width 8 against 12.6 ms at width 64 (2.4 against 5.0 ms at
-the rough tolerance; one thread, measured). They ran on libRoadRunner before (2.4 ms
-per patient per day, always at the exact tolerance), which holds the GIL: in two chunk
-threads of one process, three alternating runs of 10,240 ``lps_2ngkg`` patients took
-4-17% less time at this width (1,065-1,146 against 977-1,091 patients/s), rests within
-3e-5 of each other."""
+"""Narrower batches are padded to this width: a day of 64 patients costs about twice a
+day of 8 (18 vs 10 ms), while each width costs a process a trace and compilation of
+about a second (8, 16 and 32 used to appear in every rest's last iterations)."""
 
 
 def _padded_width(size: int, smallest: int = SMALLEST_BATCH) -> int:
-    """The batch width ``size`` patients run at: ``NARROW_WIDTH`` for a narrow batch,
-    otherwise a power of two, at least ``smallest``."""
-    if size <= NARROW_WIDTH:
-        return NARROW_WIDTH
+    """The batch width ``size`` patients run at: a power of two, at least ``smallest``."""
     return max(smallest, 1 << max(0, size - 1).bit_length())
 
 
@@ -213,18 +198,24 @@ def _padded(rows: np.ndarray, smallest: int = SMALLEST_BATCH) -> np.ndarray:
 
 
 NARROW_BATCH = 6
-"""In the second try for patients the batched shooting left without rest
-(``JaxBatchedEngine._rests``), days and burn-ins of this many patients or fewer run on
-libRoadRunner (CVODE, implicit, one patient at a time, ``_NarrowDays``): a solver other
-than the batch's explicit one, whose burn-in ends elsewhere for a patient passing
-slowly by a lost rest. A 12-week burn-in there takes 65 ms per patient."""
+"""Rest days and burn-ins of this many patients or fewer run on libRoadRunner (CVODE,
+one patient at a time, ``_NarrowDays``) instead of a batched solve padded to
+``SMALLEST_BATCH``: the few patients a rest's later stages and last shooting days
+hold cost a padded batch's latency at every one of their sequential days. Measured
+(one thread): a resting day 1.3 ms per patient against 12 ms for a padded batch, a
+12-week burn-in 65 ms per patient against 0.45 s; these stages were about a third of
+a 1,024-patient lps_2ngkg chunk's time. libRoadRunner holds the GIL, so batched days at
+a width of 8 for these batches (4.8 ms a resting day, GIL released) were measured too:
+two chunk threads in one process ran 4-17% faster in three alternating pairs, but the
+warmed one-process pool did not (``bench_population_rounds.py``: median 4.73x the
+plain loop against 4.74x, four rounds each), and a fresh process traces one more
+width; not kept."""
 
 
 class _NarrowDays:
-    """libRoadRunner for the second try's narrow batches of rest days: one per engine,
-    loaded on first use (a patient without rest is rare), behind a lock (an instance is
-    not thread-safe; each call takes milliseconds). CVODE's days are a patient's own,
-    whoever else is in the batch."""
+    """libRoadRunner for narrow batches of rest days: one per engine, compiled on first
+    use (about 1.5 s), behind a lock (an instance is not thread-safe; each call takes
+    milliseconds). CVODE's days are a patient's own, whoever else is in the batch."""
 
     def __init__(self, relative_tolerance: float, absolute_tolerance: float,
                  state_names: Sequence[str], parameter_names: Sequence[str]) -> None:
@@ -296,8 +287,8 @@ class JaxBatchedEngine(Engine):
                               self._base, clock_row, rest,
                               RoughDays(self._days(24.0, ROUGH_TOLERANCE, narrow), ROUGH_REST))
 
-        self._rest = rest_solver(narrow=False)
-        self._fallback_rest = rest_solver(narrow=True)  # second try: CVODE's narrow days
+        self._rest = rest_solver(narrow=True)
+        self._batched_rest = rest_solver(narrow=False)  # second try, batched days only
 
     def _program(self, parameters: np.ndarray, changed: Sequence[int] = ()) -> _Programs:
         """The compiled solves for a batch ``parameters`` (B, P) whose rows ``changed`` are
@@ -413,11 +404,11 @@ class JaxBatchedEngine(Engine):
         return y[:size], True
 
     def _rest_run(self, states: np.ndarray, parameters: np.ndarray, hours: float,
-                  rtol: float | None = None, narrow: bool = False) -> np.ndarray:
+                  rtol: float | None = None, narrow: bool = True) -> np.ndarray:
         """States after ``hours`` without events, ending at the clock time; NaN where failed.
-        With ``narrow`` (the second try's days), a narrow batch runs on libRoadRunner at
-        the exact tolerance (``NARROW_BATCH``); a patient CVODE fails (it has for a
-        burn-in that the batched solve ran) gets the batched solve."""
+        With ``narrow``, a narrow batch runs on libRoadRunner at the exact tolerance
+        (``NARROW_BATCH``); a patient CVODE fails (it has for a burn-in that the batched
+        solve ran) gets the batched solve."""
         if narrow and states.shape[1] <= NARROW_BATCH:
             final = self._narrow.run(states, parameters, hours)
             failed = np.flatnonzero(~np.all(np.isfinite(final), axis=0))
@@ -456,22 +447,20 @@ class JaxBatchedEngine(Engine):
             return self._rests(parameters)
 
     def _rests(self, parameters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``RestSolver.rest`` on batched days, and for patients it leaves without rest,
-        its burn-in stage again with libRoadRunner's days for narrow batches
-        (``NARROW_BATCH``): the two solvers' burn-ins end at different points for a
-        patient passing slowly by a lost rest (of 6,144 sampled patients, one found rest
-        only from the other solver's burn-in; about 1 in 5,000 finds none either way)."""
+        """``RestSolver.rest``, and for patients it leaves without rest, its burn-in stage
+        again on batched days only: the two solvers' burn-ins end at different points for
+        a patient passing slowly by a lost rest (of 6,144 sampled patients one found rest
+        only from the batched burn-in; about 1 in 5,000 finds none either way)."""
         states, at_rest = self._rest.rest(parameters)
         missed = np.flatnonzero(~at_rest)
         if missed.size:
-            states[:, missed], at_rest[missed] = self._fallback_rest.rest_by_burn_in(
+            states[:, missed], at_rest[missed] = self._batched_rest.rest_by_burn_in(
                 parameters[:, missed])
         return states, at_rest
 
     def compile_rest_days(self, patients: Sequence[Mapping[str, float]]) -> list[int]:
         """Compile the rest-day solve of a call of ``patients`` for every padded width a
-        rest may use (``NARROW_WIDTH``, then ``SMALLEST_BATCH`` up to the call's), and
-        return the widths.
+        rest may use (``SMALLEST_BATCH`` up to the call's), and return the widths.
 
         For a long-lived worker between runs: a rest shrinks its batch as patients
         converge, so one chunk traces only the widths its own stragglers needed, and a
@@ -479,7 +468,8 @@ class JaxBatchedEngine(Engine):
         Each width runs a few minutes of simulated time from the initial state."""
         parameters = self.parameter_matrix(patients)
         count = parameters.shape[1]
-        widths = sorted({_padded_width(size) for size in range(1, count + 1)})
+        widths = [SMALLEST_BATCH << k
+                  for k in range((_padded_width(count) // SMALLEST_BATCH).bit_length())]
         with self._one_call(parameters):
             program = self._program(parameters.T).advance
             for width in widths:
