@@ -31,6 +31,7 @@ CACHE_VARIABLE = "NEUROIMMUNE_ROADRUNNER_CACHE"
 
 
 def cache_folder() -> Path:
+    """The folder of this machine's compiled instances (``CACHE_VARIABLE`` or the default)."""
     return Path(os.environ.get(CACHE_VARIABLE,
                                Path.home() / ".cache" / "neuroimmune" / "roadrunner"))
 

@@ -468,8 +468,7 @@ class JaxBatchedEngine(Engine):
         Each width runs a few minutes of simulated time from the initial state."""
         parameters = self.parameter_matrix(patients)
         count = parameters.shape[1]
-        widths = [SMALLEST_BATCH << k
-                  for k in range((_padded_width(count) // SMALLEST_BATCH).bit_length())]
+        widths = sorted({_padded_width(size) for size in range(1, count + 1)})
         with self._one_call(parameters):
             program = self._program(parameters.T).advance
             for width in widths:
