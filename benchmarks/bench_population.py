@@ -19,18 +19,20 @@ Cases, for a 24 h ``lps_2ngkg`` and a 12-week ``ifn_alpha_therapy``:
                         is a first pass over one chunk (compilation, or loading compiled
                         solves from the disk cache, and the reference rest).
   pool, batched         ``run_population --engine batched`` with the same chunks on the
-                        2-worker cluster, outcomes and Parquet included; each worker
+                        2-worker cluster (``--engine batched``'s layout on 2 cores),
+                        outcomes and Parquet included; each worker
                         compiles and finds its reference rest inside the timed run.
   pool, batched, warm   the same on a cluster whose workers have each run one chunk of
                         other patients first and compiled their rest days at every
                         batch width (``DaskPoolEngine.warm_up``: a long-lived cluster
                         between runs); "start s" is cluster start and warm-up.
   pool (1 x 2 threads)  the batched cases on one worker process running two chunks at
-                        once in threads (``--engine batched``'s default layout: one set
-                        of compiled solves instead of two).
-Peak memory: resident set size of the workers plus what this process grew by during
-the case (sampled every 0.1 s with psutil), per pool case: memory earlier cases left in
-this process does not count against a later one.
+                        once in threads (``--engine batched``'s layout where memory
+                        lacks room for a process per core: one set of compiled solves
+                        instead of two).
+Peak memory: proportional set size (shared pages counted once) of the workers plus what
+this process grew by during the case (sampled every 0.1 s with psutil), per pool case:
+memory earlier cases left in this process does not count against a later one.
 
 Run: ``python benchmarks/bench_population.py [--n 1000] [--large 10000]``
 (``--large`` adds pool and plain-loop rows for lps_2ngkg at that N).
@@ -72,11 +74,18 @@ WORKERS = 2
 
 
 class PeakMemory:
-    """Largest RSS of the children plus this process's growth while active."""
+    """Peak memory of the children plus this process's growth while active.
+
+    Summed as proportional set sizes (PSS): a page that several processes share (the
+    code of jaxlib, libRoadRunner, NumPy and Python, about 0.2 GiB per batched worker)
+    counts once in the sum, split among them, as the machine holds it once. The sum of
+    resident set sizes (RSS) counts it once per process; it is kept as ``peak_rss``.
+    """
 
     def __init__(self, interval_s: float = 0.1) -> None:
-        self.peak = 0
-        self.before = psutil.Process().memory_info().rss
+        self.peak = self.peak_rss = 0
+        before = psutil.Process().memory_full_info()
+        self.before, self.before_rss = before.pss, before.rss
         self._interval = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -84,11 +93,13 @@ class PeakMemory:
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
-            total = me.memory_info().rss - self.before  # earlier cases' leftovers do not count
+            mine = me.memory_full_info()  # earlier cases' leftovers do not count
+            pss, rss = mine.pss - self.before, mine.rss - self.before_rss
             for process in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    total += process.memory_info().rss
-            self.peak = max(self.peak, total)
+                    memory = process.memory_full_info()
+                    pss, rss = pss + memory.pss, rss + memory.rss
+            self.peak, self.peak_rss = max(self.peak, pss), max(self.peak_rss, rss)
             self._stop.wait(self._interval)
 
     def __enter__(self) -> PeakMemory:
@@ -158,8 +169,9 @@ class PoolRun:
 
     startup_s: float
     seconds: float
-    peak_bytes: int  # the workers plus this process's growth during the run
-    before_bytes: int  # this process before the run
+    peak_bytes: int  # the workers plus this process's growth during the run (PSS)
+    before_bytes: int  # this process before the run (PSS)
+    peak_rss_bytes: int  # the same peak as a sum of resident set sizes
     failed: int
 
 
@@ -188,7 +200,7 @@ def pool_run(scenario, n: int, engine_options=(), chunk_size: int = 100,
                 seconds = time.perf_counter() - start
         finally:
             engine.close()
-    return PoolRun(startup, seconds, memory.peak, memory.before, run.failed)
+    return PoolRun(startup, seconds, memory.peak, memory.before, memory.peak_rss, run.failed)
 
 
 def main() -> None:

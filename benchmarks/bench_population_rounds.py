@@ -4,8 +4,9 @@ One run of ``bench_population.py`` gives one ratio per case, and on the developm
 machine (2 vCPUs) the same case moved by 15-20% between runs: a ratio near an aim
 cannot be read from one run. Each round here times the plain loop, then the warmed
 pools (``bench_population.pool_run``) in both layouts, right after it, so each round's
-ratios compare runs minutes apart; the report gives every round and the median, least
-and greatest ratio per layout.
+ratios compare runs minutes apart; the report gives every round (with each pool's peak
+proportional set size, as in ``bench_population.PeakMemory``) and the median, least and
+greatest ratio per layout.
 
 Run: ``python benchmarks/bench_population_rounds.py [--n 10000] [--rounds 4]
 [--scenario lps_2ngkg]``
@@ -22,8 +23,9 @@ from neuroimmune.population.run import BATCHED_THREADS
 from neuroimmune.scenarios import load_scenario
 
 BATCHED = (("engine", "batched"),)
-LAYOUTS = ((1, BATCHED_THREADS), (WORKERS, 1))
-"""(worker processes, threads each): the default layout of ``--engine batched`` first."""
+LAYOUTS = ((WORKERS, 1), (1, BATCHED_THREADS))
+"""(worker processes, threads each): ``--engine batched``'s layout on 2 cores first, then
+its layout where memory lacks room for a process per core."""
 
 
 def main() -> None:
@@ -45,7 +47,7 @@ def main() -> None:
             run = pool_run(scenario, n, BATCHED, size, workers, warm=True, threads=threads)
             ratios[workers, threads].append(reference / run.seconds)
             line += (f" | {workers}x{threads} {n / run.seconds:7.1f}/s "
-                     f"{reference / run.seconds:5.2f}x")
+                     f"{reference / run.seconds:5.2f}x {run.peak_bytes / 2**20:5.0f} MiB")
         print(line, flush=True)
     for (workers, threads), values in ratios.items():
         print(f"{workers} process(es) x {threads} thread(s): median {statistics.median(values):.2f}x, "

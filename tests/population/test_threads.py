@@ -74,7 +74,7 @@ def test_a_batched_population_runs_on_one_process_of_two_threads(tmp_path):
     from neuroimmune.population.engine_pool import SINGLE_THREADED_XLA
     from neuroimmune.population.run import RunSettings, make_engine
 
-    settings = RunSettings(engine_options=BATCHED)  # the defaults, as the CLI passes them
+    settings = RunSettings(workers=1, engine_options=BATCHED)  # as `--workers 1` passes them
     with make_engine(settings) as engine:
         seen = engine._client.run(lambda: (os.environ.get("XLA_FLAGS"),
                                            os.environ.get("MALLOC_ARENA_MAX")))
@@ -84,13 +84,31 @@ def test_a_batched_population_runs_on_one_process_of_two_threads(tmp_path):
     assert list(seen.values()) == [(SINGLE_THREADED_XLA, "2")]
 
 
-def test_each_engine_gets_its_own_default_layout():
-    """Two one-thread processes for libRoadRunner; one process of two threads for the
-    batched engine (two processes of two threads would put four chunks on two cores)."""
+def test_each_engine_gets_its_own_default_layout(monkeypatch):
+    """Two one-thread processes for libRoadRunner; one one-thread process per core for
+    the batched engine, fewer where memory lacks room, and then two chunk threads per
+    process (never more chunks at once than cores while there is room for them)."""
+    from types import SimpleNamespace
+
+    from neuroimmune.population import run
     from neuroimmune.population.run import RunSettings, local_layout
 
+    def machine(cores: int, gib: float) -> None:
+        monkeypatch.setattr(run, "usable_cores", lambda: cores)
+        room = SimpleNamespace(available=int(gib * run.BATCHED_WORKER_BYTES))
+        monkeypatch.setattr(run.psutil, "virtual_memory", lambda: room)
+
+    machine(cores=2, gib=20)
     assert local_layout(RunSettings()) == (2, 1)
-    assert local_layout(RunSettings(engine_options=BATCHED)) == (1, 2)
-    assert local_layout(RunSettings(workers=2, threads_per_worker=1,
-                                    engine_options=BATCHED)) == (2, 1)
+    assert local_layout(RunSettings(engine_options=BATCHED)) == (2, 1)
+    assert local_layout(RunSettings(workers=1, engine_options=BATCHED)) == (1, 2)
+    assert local_layout(RunSettings(workers=1, threads_per_worker=1,
+                                    engine_options=BATCHED)) == (1, 1)
     assert local_layout(RunSettings(workers=0, engine_options=BATCHED))[0] == 0
+    machine(cores=16, gib=20)
+    assert local_layout(RunSettings(engine_options=BATCHED)) == (16, 1)
+    assert local_layout(RunSettings()) == (2, 1)  # libRoadRunner keeps its two
+    machine(cores=16, gib=6.5)
+    assert local_layout(RunSettings(engine_options=BATCHED)) == (6, 2)
+    machine(cores=2, gib=0.5)
+    assert local_layout(RunSettings(engine_options=BATCHED)) == (1, 2)

@@ -25,12 +25,12 @@ from neuroimmune.usage import check_distribution_options, fail
               help="A running Dask scheduler (e.g. tcp://10.0.0.5:8786); default: a local cluster.")
 @click.option("--workers", type=int, default=None,
               help="Local worker processes (0: simulate in this process, no Dask) "
-                   "[default: 2; 1 with --engine batched].")
+                   "[default: 2; with --engine batched one per core, as many as memory "
+                   "has room for at about 1 GiB each].")
 @click.option("--threads", type=int, default=None,
               help="Chunks each worker process runs at once [default: 1; 2 with --engine "
-                   "batched, whose threads share one compiled engine: 1.1-1.6 GB for a "
-                   "process of two threads, 1.6-2.3 GB for --workers 2 --threads 1, which "
-                   "is 10-25% faster].")
+                   "batched when there are fewer workers than cores: threads share one "
+                   "compiled engine and its memory, but ran 8-14% slower than processes on two cores].")
 @click.option("--chunk-size", type=int, default=None,
               help="Patients per task and per chunk file [default: 100; 1000 with --engine batched].")
 @click.option("--engine", "engine_name", type=click.Choice(["roadrunner", "batched"]),

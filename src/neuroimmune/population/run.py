@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from neuroimmune.observables import BY_NAME, OBSERVABLE_NAMES
 from neuroimmune.population.chunk import ChunkTask, EngineOptions
@@ -50,13 +52,26 @@ class PopulationError(ValueError):
 
 
 BATCHED_THREADS = 2
-"""Chunk threads per local batched worker process. The threads share the process's
-compiled solves and reference rest (about 0.3 GB with the XLA runtime), and the solves
-release the GIL. Measured on this machine (2 cores), lps_2ngkg: 10,000 patients in
-chunks of 1,024 on warmed workers, 921-997 patients/s at a peak of about 1 GiB for one
-process of two threads against 1,109-1,159/s and 1.5-1.6 GiB for two one-thread processes;
-100,000 patients in chunks of 1,000, 866/s and 1,335 MiB against 966/s and 1,926 MiB,
-which with the main process is over 2 GiB (docs/population.md)."""
+"""Chunk threads per local batched worker process when memory does not allow one
+process per core (see ``local_layout``). Threads share the process's compiled solves and
+reference rest (about 0.3 GB with the XLA runtime), and the solves release the GIL, but
+they wait for each other's Python steps and for libRoadRunner, which holds the GIL.
+Measured on this machine (2 cores), lps_2ngkg, 10,000 patients in chunks of 1,024 on
+warmed workers over four rounds: one process of two threads 4.74x the plain
+libRoadRunner loop, two one-thread processes 5.15x (docs/population.md)."""
+
+BATCHED_WORKER_BYTES = 1 << 30
+"""Memory a local one-thread batched worker process is given room for: its largest
+proportional set size over a 100,000-patient lps_2ngkg run was 0.75-0.85 GiB (compiled
+solves and XLA runtime, a 1,000-patient chunk's arrays, libRoadRunner for fallbacks,
+Dask), with the shared libraries counted once across processes."""
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -64,10 +79,10 @@ class RunSettings:
     """How a population run is carried out (none of these change a patient's result).
 
     ``workers``: Dask worker processes on this machine (0: no Dask, simulate in this
-    process; None: 2, or 1 for the batched engine); ignored when ``scheduler_address``
-    names a running Dask scheduler. ``threads_per_worker``: chunks each local worker
-    process runs at once (None: ``BATCHED_THREADS`` for the batched engine, whose
-    threads share one compiled engine, 1 otherwise). See ``local_layout``.
+    process; None: 2, or one per core for the batched engine); ignored when
+    ``scheduler_address`` names a running Dask scheduler. ``threads_per_worker``: chunks
+    each local worker process runs at once (None: 1, or ``BATCHED_THREADS`` for batched
+    workers fewer than the cores). See ``local_layout``.
     ``max_chunks``: stop after simulating this many chunks, leaving a resumable run
     (what a kill half-way does, on purpose). ``engine_options``: keyword arguments of
     ``RoadRunnerEngine`` in each worker, e.g. ``(("burn_in_h", 96.0), ("warm_start", True))``
@@ -158,11 +173,25 @@ def run_fingerprint(scenario: Scenario, n: int, seed: int, settings: RunSettings
 
 def local_layout(settings: RunSettings) -> tuple[int, int]:
     """Local worker processes and threads per process that ``settings`` ask for, the
-    engine's defaults filled in: two one-thread processes for libRoadRunner, one
-    process of ``BATCHED_THREADS`` threads for the batched engine."""
+    engine's defaults filled in: two one-thread processes for libRoadRunner; for the
+    batched engine one one-thread process per usable core, as many as the available
+    memory has room for (``BATCHED_WORKER_BYTES`` each), the processes running
+    ``BATCHED_THREADS`` chunk threads each when there are fewer of them than cores.
+
+    Processes rather than threads by default because two one-thread processes ran the
+    24 h lps_2ngkg population 5.15x as fast as the plain libRoadRunner loop on two cores
+    against 4.74x for one process of two threads (medians of four rounds), within
+    1,747 MiB of proportional set size for a 100,000-patient job (docs/population.md).
+    """
     batched = dict(settings.engine_options).get("engine") == "batched"
-    workers = settings.workers if settings.workers is not None else (1 if batched else 2)
-    return workers, settings.threads_per_worker or (BATCHED_THREADS if batched else 1)
+    if not batched:
+        return (2 if settings.workers is None else settings.workers,
+                settings.threads_per_worker or 1)
+    cores = usable_cores()
+    room = max(1, int(psutil.virtual_memory().available // BATCHED_WORKER_BYTES))
+    workers = settings.workers if settings.workers is not None else min(cores, room)
+    default_threads = 1 if workers >= cores else BATCHED_THREADS
+    return workers, settings.threads_per_worker or default_threads
 
 
 def make_engine(settings: RunSettings) -> PopulationEngine:
