@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import cache
+
+# What the batched engine sets before Equinox is first imported (failures become NaN,
+# and its solves can be kept on disk, ``jax_engine._use_compilation_cache``); test
+# modules import diffrax, and with it Equinox, before any engine exists.
+os.environ.setdefault("EQX_ON_ERROR", "nan")
 
 import numpy as np
 import pytest

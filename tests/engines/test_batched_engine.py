@@ -207,7 +207,7 @@ def test_rest_days_compiled_ahead_cover_every_width_a_rest_uses(engines):
     assert batched.compile_rest_days(patients) == [64, 128]
     parameters = batched.parameter_matrix(patients)
     advance = batched._program(parameters.T).advance
-    traced = advance._cache_size()
+    traced = advance.signatures()
     _, converged = batched.rest_states(patients)
     assert converged.all()
-    assert advance._cache_size() == traced  # nothing traced inside the rest
+    assert advance.signatures() == traced  # nothing traced or loaded inside the rest

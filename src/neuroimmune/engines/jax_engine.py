@@ -25,6 +25,7 @@ of a batch must share event times and targets (doses may differ).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import sys
@@ -36,7 +37,8 @@ from pathlib import Path
 import numpy as np
 
 from neuroimmune.engines.base import Engine, Event, SimulationError
-from neuroimmune.engines.codegen import array_model
+from neuroimmune.engines.codegen import array_model, model_source
+from neuroimmune.engines.exported_programs import ExportedProgram, exported_folder
 from neuroimmune.engines.rest import DEFAULT_REST, DayMap, RestSettings, RestSolver, RoughDays
 from neuroimmune.model.compose import compose
 
@@ -139,9 +141,10 @@ def _use_compilation_cache(jax) -> None:
     ``~/.cache/neuroimmune/jax``): each batch shape compiles in about 5 s, once per
     machine instead of once per worker process.
 
-    JAX does not store a program that calls back to Python, and Equinox's run-time
-    checks do so unless ``EQX_ON_ERROR=nan`` (failures become NaN, which the engine
-    reports per patient anyway); set before Equinox is first imported.
+    JAX does not store (or export, ``exported_programs``) a program that calls back to
+    Python, and Equinox's run-time checks do so unless ``EQX_ON_ERROR=nan`` (failures
+    become NaN, which the engine reports per patient anyway); set before Equinox is
+    first imported.
     """
     if "equinox" not in sys.modules:
         os.environ.setdefault("EQX_ON_ERROR", "nan")
@@ -242,7 +245,10 @@ class JaxBatchedEngine(Engine):
     """Many patients of one scenario per call; also a single-patient ``Engine``."""
 
     def __init__(self, relative_tolerance: float = 1e-6, absolute_tolerance: float = 1e-12,
-                 max_steps: int = 256, rest: RestSettings = DEFAULT_REST) -> None:
+                 max_steps: int = 256, rest: RestSettings = DEFAULT_REST,
+                 keep_exported: bool = True) -> None:
+        """``keep_exported``: keep traced solves on disk for the next process
+        (``exported_programs``); the numbers are the same either way."""
         import jax
 
         jax.config.update("jax_enable_x64", True)
@@ -268,7 +274,8 @@ class JaxBatchedEngine(Engine):
             size meets every patient's tolerance."""
             return jnp.max(jnp.sqrt(jnp.mean(scaled_error**2, axis=0)))
 
-        self._tolerance = relative_tolerance
+        self._tolerance, self._absolute_tolerance = relative_tolerance, absolute_tolerance
+        self._keep_exported = keep_exported
         self._controller = lambda rtol: diffrax.PIDController(
             rtol=rtol, atol=absolute_tolerance, norm=worst_patient)
         self._programs: dict[frozenset[int], _Programs] = {}
@@ -337,8 +344,8 @@ class JaxBatchedEngine(Engine):
 
         jnp = self._jnp
         names = self._array.parameter_names
-        array = array_model(jnp, self._model, {names[i]: float(self._base[i])
-                                               for i in range(len(names)) if i not in varying})
+        constants = {names[i]: float(self._base[i]) for i in range(len(names)) if i not in varying}
+        array = array_model(jnp, self._model, constants)
         # traced once per solve and inlined into each of Tsit5's stages: tracing a solve
         # takes about a fifth less (a fresh process starts about 1 s sooner), and the
         # compiled program is the same (numbers equal bit for bit; a jit left as a call
@@ -375,7 +382,19 @@ class JaxBatchedEngine(Engine):
             solution = solve(y0, p, t0, t1, diffrax.SaveAt(t1=True), rtol)
             return solution.ys[-1].T, succeeded(solution)
 
-        return _Programs(jax.jit(follow, static_argnums=(5,)), jax.jit(advance))
+        identity = self._identity(model_source(self._model, constants))
+        folder = exported_folder() if self._keep_exported else None
+        return _Programs(ExportedProgram(follow, f"follow\n{identity}", (5,), folder),
+                         ExportedProgram(advance, f"advance\n{identity}", (), folder))
+
+    def _identity(self, source: str) -> str:
+        """What a solve compiled from the model ``source`` is made of, besides the
+        arguments and the libraries (``exported_programs``): the solver settings and the
+        code that builds the solve (this module, whole)."""
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        settings = (f"rtol={self._tolerance!r} atol={self._absolute_tolerance!r} "
+                    f"max_steps={self._max_steps}")
+        return "\n".join((code, settings, source))
 
     # --- building blocks -------------------------------------------------------------
 
