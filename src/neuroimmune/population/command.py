@@ -30,7 +30,7 @@ from neuroimmune.usage import check_distribution_options, fail
 @click.option("--threads", type=int, default=None,
               help="Chunks each worker process runs at once [default: 1; 2 with --engine "
                    "batched when there are fewer workers than cores: threads share one "
-                   "compiled engine and its memory, but ran 8-14% slower than processes on two cores].")
+                   "compiled engine and its memory, but ran 8-16% slower than processes on two cores].")
 @click.option("--chunk-size", type=int, default=None,
               help="Patients per task and per chunk file [default: 100; 1000 with --engine batched].")
 @click.option("--engine", "engine_name", type=click.Choice(["roadrunner", "batched"]),

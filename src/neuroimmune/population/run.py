@@ -57,14 +57,16 @@ process per core (see ``local_layout``). Threads share the process's compiled so
 reference rest (about 0.3 GB with the XLA runtime), and the solves release the GIL, but
 they wait for each other's Python steps and for libRoadRunner, which holds the GIL.
 Measured on this machine (2 cores), lps_2ngkg, 10,000 patients in chunks of 1,024 on
-warmed workers over four rounds: one process of two threads 4.74x the plain
-libRoadRunner loop, two one-thread processes 5.15x (docs/population.md)."""
+warmed workers, medians of four rounds in two sessions: one process of two threads
+4.74x and 4.67x the plain libRoadRunner loop, two one-thread processes 5.15x and 5.27x
+(docs/population.md)."""
 
 BATCHED_WORKER_BYTES = 1 << 30
-"""Memory a local one-thread batched worker process is given room for: its largest
-proportional set size over a 100,000-patient lps_2ngkg run was 0.75-0.85 GiB (compiled
+"""Memory a local one-thread batched worker process is given room for (compiled
 solves and XLA runtime, a 1,000-patient chunk's arrays, libRoadRunner for fallbacks,
-Dask), with the shared libraries counted once across processes."""
+Dask): two such workers and the main process's growth peaked at 1,422 MiB of
+proportional set size (shared libraries counted once) over a 100,000-patient
+lps_2ngkg run, 1,172-1,181 MiB at N = 10,000."""
 
 
 def usable_cores() -> int:
@@ -179,9 +181,10 @@ def local_layout(settings: RunSettings) -> tuple[int, int]:
     ``BATCHED_THREADS`` chunk threads each when there are fewer of them than cores.
 
     Processes rather than threads by default because two one-thread processes ran the
-    24 h lps_2ngkg population 5.15x as fast as the plain libRoadRunner loop on two cores
-    against 4.74x for one process of two threads (medians of four rounds), within
-    1,747 MiB of proportional set size for a 100,000-patient job (docs/population.md).
+    24 h lps_2ngkg population 5.15-5.27x as fast as the plain libRoadRunner loop on two
+    cores against 4.67-4.74x for one process of two threads (medians of four rounds),
+    and a 100,000-patient job's whole process tree stayed within 1.6-1.75 GiB of
+    proportional set size (docs/population.md).
     """
     batched = dict(settings.engine_options).get("engine") == "batched"
     if not batched:
