@@ -99,7 +99,18 @@ def write_table(path: Path, frame: pd.DataFrame, run_id: str) -> None:
     metadata[RUN_ID_KEY] = run_id.encode()
     metadata[ROWS_KEY] = str(len(frame)).encode()
     with atomic_output(path, binary=True) as stream:
-        pq.write_table(table.replace_schema_metadata(metadata), stream)
+        pq.write_table(table.replace_schema_metadata(metadata), stream,
+                       use_dictionary=_dictionary_columns(table.schema))
+
+
+def _dictionary_columns(schema: Any) -> list[str]:
+    """Columns worth dictionary encoding: all but floating point ones. Simulated values
+    rarely repeat, and trying a dictionary on each float column took five times as long
+    (a 1,024-patient chunk's fan-chart trajectories: 149 against 29 ms to encode, and a
+    fifth larger); the values are the same either way."""
+    import pyarrow as pa
+
+    return [field.name for field in schema if not pa.types.is_floating(field.type)]
 
 
 def _table_matches(path: Path, run_id: str, rows: int | None) -> bool:
@@ -130,7 +141,8 @@ def merge_tables(sources: list[Path], target: Path, run_id: str) -> None:
                 metadata.pop(ROWS_KEY, None)
                 metadata[RUN_ID_KEY] = run_id.encode()
                 schema = table.schema.with_metadata(metadata)
-                writer = pq.ParquetWriter(stream, schema)
+                writer = pq.ParquetWriter(stream, schema,
+                                          use_dictionary=_dictionary_columns(schema))
             writer.write_table(table.cast(writer.schema))
         if writer is not None:
             writer.close()
