@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroimmune.engines import codegen
 from neuroimmune.engines.base import Engine, Event, SimulationError
 from neuroimmune.engines.codegen import array_model, model_source
 from neuroimmune.engines.exported_programs import ExportedProgram, exported_folder
@@ -390,11 +391,13 @@ class JaxBatchedEngine(Engine):
     def _identity(self, source: str) -> str:
         """What a solve compiled from the model ``source`` is made of, besides the
         arguments and the libraries (``exported_programs``): the solver settings and the
-        code that builds the solve (this module, whole)."""
-        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        code that builds the solve (this module and ``codegen``, whole)."""
+        code = hashlib.sha256()
+        for module in (__file__, codegen.__file__):
+            code.update(Path(module).read_bytes())
         settings = (f"rtol={self._tolerance!r} atol={self._absolute_tolerance!r} "
                     f"max_steps={self._max_steps}")
-        return "\n".join((code, settings, source))
+        return "\n".join((code.hexdigest(), settings, source))
 
     # --- building blocks -------------------------------------------------------------
 
