@@ -79,6 +79,32 @@ def test_without_a_usable_folder_the_program_runs_as_plain_jit(tmp_path):
     assert blocked.read_text() == ""  # nothing written over it
 
 
+def test_a_program_that_cannot_be_exported_runs_as_plain_jit(tmp_path, monkeypatch):
+    """A program that calls back to Python (Equinox's run-time checks without
+    ``EQX_ON_ERROR=nan``) runs, and the program does not try to export the next one."""
+    import jax
+
+    traces: list[int] = []
+
+    def calls_back(y):
+        traces.append(1)
+        jax.debug.callback(lambda value: None, y)
+        return y * 2.0
+
+    program = ExportedProgram(calls_back, "identity", (), tmp_path)
+    assert np.array_equal(np.asarray(program(np.ones(4))), np.full(4, 2.0))
+    assert len(traces) == 1 and not list(tmp_path.iterdir())  # jax.jit reused the trace
+    exports: list[int] = []
+    monkeypatch.setattr(jax.export, "export", lambda *a, **k: exports.append(1))
+    assert np.array_equal(np.asarray(program(np.ones(8))), np.full(8, 2.0))
+    assert len(traces) == 2 and not exports and not list(tmp_path.iterdir())
+
+    monkeypatch.setattr(exported_programs, "serialization_available", lambda: False)
+    without = ExportedProgram(counted(traces), "identity", (1,), tmp_path)
+    without(np.ones(4), 2, 0.5)
+    assert len(traces) == 3 and not exports and not list(tmp_path.iterdir())  # plain jit
+
+
 def test_the_batched_engine_computes_the_same_numbers_from_loaded_solves(tmp_path, monkeypatch):
     """A population worker that loads its solves computes what one that traced them
     computes, bit for bit, and what an engine without kept solves computes."""

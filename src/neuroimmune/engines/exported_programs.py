@@ -63,9 +63,21 @@ def _describe(argument: Any) -> str:
     return type(argument).__name__
 
 
+@lru_cache(maxsize=1)
+def serialization_available() -> bool:
+    """Whether ``jax.export`` can serialize here (it needs the ``flatbuffers`` package)."""
+    try:
+        import flatbuffers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 class ExportedProgram:
     """``jax.jit(function, static_argnums=...)`` whose traced programs, one per argument
-    signature, are loaded from or saved to ``folder`` (None: plain ``jax.jit``).
+    signature, are loaded from or saved to ``folder`` (None, or no serialization: plain
+    ``jax.jit``). After a program that cannot be exported, the others run as plain
+    ``jax.jit`` without trying (a failed export costs a lowering).
 
     Thread-safe: a signature is traced, or loaded, once per instance.
     """
@@ -77,7 +89,7 @@ class ExportedProgram:
         self._jitted = jax.jit(function, static_argnums=tuple(static_argnums))
         self._static = frozenset(static_argnums)
         self._identity = identity
-        self._folder = folder
+        self._folder = folder if serialization_available() else None
         self._programs: dict[str, Callable | None] = {}
         self._lock = threading.Lock()
 
@@ -121,6 +133,7 @@ class ExportedProgram:
             exported = export.export(self._jitted)(*arguments)
             blob = exported.serialize()
         except Exception:  # not exportable here: jax.jit traces it as usual
+            self._folder = None
             return None
         _write_atomically(path, blob)
         return jax.jit(exported.call)

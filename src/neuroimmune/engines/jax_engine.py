@@ -384,7 +384,11 @@ class JaxBatchedEngine(Engine):
             return solution.ys[-1].T, succeeded(solution)
 
         identity = self._identity(model_source(self._model, constants))
-        folder = exported_folder() if self._keep_exported else None
+        # Equinox's run-time checks call back to Python unless EQX_ON_ERROR=nan was set
+        # before it was imported (``_use_compilation_cache``): such programs cannot be
+        # exported, and trying costs each a lowering
+        exportable = self._keep_exported and os.environ.get("EQX_ON_ERROR") == "nan"
+        folder = exported_folder() if exportable else None
         return _Programs(ExportedProgram(follow, f"follow\n{identity}", (5,), folder),
                          ExportedProgram(advance, f"advance\n{identity}", (), folder))
 
