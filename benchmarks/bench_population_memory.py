@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 
 from bench_population import WORKERS, pool_run
-from neuroimmune.population.run import BATCHED_THREADS, RunSettings, local_layout
+from neuroimmune.population.run import BATCHED_THREADS, RunSettings, chunk_value_bytes, local_layout
 from neuroimmune.scenarios import load_scenario
 
 
@@ -37,9 +37,9 @@ def main() -> None:
     arguments = parser.parse_args()
     scenario = load_scenario(arguments.scenario)
     options = (("engine", "batched"),) if arguments.engine == "batched" else ()
-    workers, threads = local_layout(RunSettings(workers=arguments.workers,
-                                                threads_per_worker=arguments.threads,
-                                                engine_options=options))
+    layout = RunSettings(workers=arguments.workers, threads_per_worker=arguments.threads,
+                         chunk_size=arguments.chunk_size, engine_options=options)
+    workers, threads = local_layout(layout, chunk_value_bytes(scenario, layout))
     runs = []
     for n in arguments.n:
         runs.append((n, pool_run(scenario, n, options, arguments.chunk_size, workers,

@@ -112,3 +112,26 @@ def test_each_engine_gets_its_own_default_layout(monkeypatch):
     assert local_layout(RunSettings(engine_options=BATCHED)) == (6, 2)
     machine(cores=2, gib=0.5)
     assert local_layout(RunSettings(engine_options=BATCHED)) == (1, 2)
+
+
+def test_long_scenarios_share_a_process_between_two_chunks(monkeypatch):
+    """A 12-week chunk holds ten times a 24 h chunk's values: its chunks run two to a
+    process (as fast, measured, and one set of compiled solves instead of two)."""
+    from types import SimpleNamespace
+
+    from neuroimmune.population import run
+    from neuroimmune.population.run import RunSettings, chunk_value_bytes, local_layout
+    from neuroimmune.scenarios import load_scenario
+
+    monkeypatch.setattr(run, "usable_cores", lambda: 2)
+    room = SimpleNamespace(available=20 * run.BATCHED_WORKER_BYTES)
+    monkeypatch.setattr(run.psutil, "virtual_memory", lambda: room)
+    settings = RunSettings(chunk_size=1000, engine_options=BATCHED)
+    short = chunk_value_bytes(load_scenario("lps_2ngkg"), settings)
+    long = chunk_value_bytes(load_scenario("ifn_alpha_therapy"), settings)
+    assert short < run.LARGE_CHUNK_BYTES < long
+    assert long == 1000 * (12 * 7 * 24 + 1) * len(settings.observables) * 8  # hourly, 12 weeks
+    assert local_layout(settings, short) == (2, 1)
+    assert local_layout(settings, long) == (1, 2)
+    assert local_layout(RunSettings(workers=2, engine_options=BATCHED), long) == (2, 1)
+    assert local_layout(RunSettings(), long) == (2, 1)  # libRoadRunner: one patient at a time

@@ -26,7 +26,8 @@ from neuroimmune.usage import check_distribution_options, fail
 @click.option("--workers", type=int, default=None,
               help="Local worker processes (0: simulate in this process, no Dask) "
                    "[default: 2; with --engine batched one per core, as many as memory "
-                   "has room for at about 1 GiB each].")
+                   "has room for at about 1 GiB each, half as many for scenarios whose "
+                   "chunks hold over 128 MiB of values, such as 12 weeks].")
 @click.option("--threads", type=int, default=None,
               help="Chunks each worker process runs at once [default: 1; 2 with --engine "
                    "batched when there are fewer workers than cores: threads share one "
