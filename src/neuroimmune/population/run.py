@@ -57,8 +57,8 @@ process per core (see ``local_layout``). Threads share the process's compiled so
 reference rest (about 0.3 GB with the XLA runtime), and the solves release the GIL, but
 they wait for each other's Python steps and for libRoadRunner, which holds the GIL.
 Measured on this machine (2 cores), lps_2ngkg, 10,000 patients in chunks of 1,024 on
-warmed workers, medians of four rounds in two sessions: one process of two threads
-4.74x and 4.67x the plain libRoadRunner loop, two one-thread processes 5.15x and 5.27x
+warmed workers, medians of four rounds in three sets: one process of two threads
+4.60-4.74x the plain libRoadRunner loop, two one-thread processes 5.15-5.60x
 (docs/population.md)."""
 
 BATCHED_WORKER_BYTES = 1 << 30
@@ -199,8 +199,8 @@ def local_layout(settings: RunSettings, chunk_bytes: int = 0) -> tuple[int, int]
     ``BATCHED_THREADS`` chunk threads each when there are fewer of them than cores.
 
     Processes rather than threads by default because two one-thread processes ran the
-    24 h lps_2ngkg population 5.15-5.27x as fast as the plain libRoadRunner loop on two
-    cores against 4.67-4.74x for one process of two threads (medians of four rounds),
+    24 h lps_2ngkg population 5.15-5.60x as fast as the plain libRoadRunner loop on two
+    cores against 4.60-4.74x for one process of two threads (medians of four rounds),
     and a 100,000-patient job's whole process tree stayed within 1.6-1.75 GiB of
     proportional set size (docs/population.md).
     """
