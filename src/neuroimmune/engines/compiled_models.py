@@ -21,11 +21,12 @@ import contextlib
 import hashlib
 import os
 import platform
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import roadrunner
+
+from neuroimmune.io import atomic_path
 
 CACHE_VARIABLE = "NEUROIMMUNE_ROADRUNNER_CACHE"
 
@@ -72,12 +73,5 @@ def compiled_runner(sbml: str) -> roadrunner.RoadRunner:
 def _save(runner: roadrunner.RoadRunner, path: Path) -> None:
     """``runner``'s state at ``path``, written under another name and then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    os.close(handle)
-    try:
-        runner.saveState(temporary)
-        os.replace(temporary, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    with atomic_path(path) as temporary:
+        runner.saveState(str(temporary))

@@ -24,13 +24,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from neuroimmune.io import atomic_output
 
 SUFFIX = ".jaxexport"
 
@@ -135,20 +136,9 @@ class ExportedProgram:
         except Exception:  # not exportable here: jax.jit traces it as usual
             self._folder = None
             return None
-        _write_atomically(path, blob)
+        with contextlib.suppress(OSError):  # unwritable: the next process traces again
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path, binary=True) as stream:
+                stream.write(blob)
         return jax.jit(exported.call)
 
-
-def _write_atomically(path: Path, blob: bytes | bytearray) -> None:
-    """``blob`` into ``path`` through a temporary file beside it; nothing on failure."""
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(blob)
-            os.replace(temporary, path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)

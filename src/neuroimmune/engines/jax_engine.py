@@ -25,6 +25,7 @@ of a batch must share event times and targets (doses may differ).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import os
@@ -242,6 +243,15 @@ class _NarrowDays:
             return self._engine.run_without_events(states, parameters, hours)
 
 
+@functools.cache
+def _solve_code() -> str:
+    """Digest of the code that builds a solve: this module and ``codegen``, whole."""
+    code = hashlib.sha256()
+    for module in (__file__, codegen.__file__):
+        code.update(Path(module).read_bytes())
+    return code.hexdigest()
+
+
 class JaxBatchedEngine(Engine):
     """Many patients of one scenario per call; also a single-patient ``Engine``."""
 
@@ -395,13 +405,10 @@ class JaxBatchedEngine(Engine):
     def _identity(self, source: str) -> str:
         """What a solve compiled from the model ``source`` is made of, besides the
         arguments and the libraries (``exported_programs``): the solver settings and the
-        code that builds the solve (this module and ``codegen``, whole)."""
-        code = hashlib.sha256()
-        for module in (__file__, codegen.__file__):
-            code.update(Path(module).read_bytes())
+        code that builds the solve (``_solve_code``)."""
         settings = (f"rtol={self._tolerance!r} atol={self._absolute_tolerance!r} "
                     f"max_steps={self._max_steps}")
-        return "\n".join((code.hexdigest(), settings, source))
+        return "\n".join((_solve_code(), settings, source))
 
     # --- building blocks -------------------------------------------------------------
 

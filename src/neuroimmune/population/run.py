@@ -80,10 +80,12 @@ processes (docs/population.md)."""
 
 
 def chunk_value_bytes(scenario: Scenario, settings: RunSettings) -> int:
-    """What a chunk's values of ``scenario`` take: patients x output times x observables."""
+    """What a chunk's values of ``scenario`` take: patients x output times x observables,
+    in float64."""
     from neuroimmune.simulation import output_times
 
-    return settings.chunk_size * len(output_times(scenario)) * len(settings.observables) * 8
+    values = settings.chunk_size * len(output_times(scenario)) * len(settings.observables)
+    return values * np.dtype(np.float64).itemsize
 
 
 def usable_cores() -> int:
