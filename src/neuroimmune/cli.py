@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from neuroimmune.engines.base import SimulationError
+from neuroimmune.evidence.datafiles import DataNotFoundError
 from neuroimmune.scenarios.loader import ScenarioError
 from neuroimmune.usage import fail
 
@@ -42,8 +43,19 @@ def _warn_outside_ranges(overrides: dict[str, float]) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="neuroimmune")
-def main() -> None:
+@click.option("--data", "data_folder", type=click.Path(path_type=Path, file_okay=False),
+              default=None, envvar="NEUROIMMUNE_DATA",
+              help="Folder of human data files read before the package's own copies "
+                   "(also NEUROIMMUNE_DATA).")
+def main(data_folder: Path | None) -> None:
     """Simulate the gut-immune-brain axis: infections, stress, dysbiosis and treatments."""
+    if data_folder is not None:
+        import os
+
+        if not data_folder.is_dir():
+            fail(f"--data {data_folder}: no such folder; give a folder that holds the data "
+                 "CSV files, or leave the option out to use the package's copies")
+        os.environ["NEUROIMMUNE_DATA"] = str(data_folder)
 
 
 @main.command()
@@ -133,29 +145,58 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: calibration/PROBLEM).")
 @click.option("--starts", default=20, show_default=True, help="Multi-start count.")
-@click.option("--seed", default=0, show_default=True, help="Seed of the start points.")
-@click.option("--workers", default=2, show_default=True, help="Processes over starts.")
+@click.option("--seed", default=0, show_default=True,
+              help="Seed of the start points and of the posterior chains.")
+@click.option("--workers", default=2, show_default=True,
+              help="Processes over starts, profiles and chains.")
 @click.option("--samples", default=0, show_default=True,
-              help="Posterior samples for uncertainty (0 to skip).")
+              help="Posterior samples per chain, half kept after burn-in (0 to skip).")
+@click.option("--chains", default=4, show_default=True,
+              help="Adaptive-Metropolis chains from dispersed starts (R-hat needs at least 2).")
+@click.option("--profiles", is_flag=True,
+              help="Profile likelihood of every estimated parameter (identifiability verdicts).")
+@click.option("--profile-max-step", default=0.4, show_default=True,
+              help="Largest profile step in log10 units.")
+@click.option("--profile-iterations", default=50, show_default=True,
+              help="Most L-BFGS-B iterations at each profile point.")
 @click.option("--population", is_flag=True, help="Also fit each subject (population spread).")
 @click.option("--install", is_flag=True, help="Make the result the package defaults.")
 def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, workers: int,
-              samples: int, population: bool, install: bool) -> None:
-    """Fit calibration PROBLEM (lps_cohort, cortisol_rhythm) to its human data."""
+              samples: int, chains: int, profiles: bool, profile_max_step: float,
+              profile_iterations: int, population: bool, install: bool) -> None:
+    """Fit calibration PROBLEM (lps_cohort, cortisol_rhythm) to its human data.
+
+    Identifiability verdicts come from --profiles; posterior intervals from --samples
+    are reported only when the chains have converged (split R-hat, ESS).
+    """
+    from neuroimmune.calibration.identifiability import summary_lines
     from neuroimmune.calibration.problem import ProblemError
+    from neuroimmune.calibration.profiles import ProfileSettings
     from neuroimmune.calibration.run import CalibrationSettings, run_calibration
 
     if starts < 1 or workers < 1 or samples < 0:
         fail("--starts and --workers must be at least 1 and --samples at least 0")
+    if samples and chains < 2:
+        fail("--chains must be at least 2: convergence is judged by comparing chains")
+    if profile_max_step <= 0 or profile_iterations < 1:
+        fail("--profile-max-step must be positive and --profile-iterations at least 1")
     out_dir = out_dir or Path("calibration") / problem
-    settings = CalibrationSettings(starts, seed, workers, samples, population, install)
+    settings = CalibrationSettings(
+        starts, seed, workers, samples, population, install, chains=chains, profiles=profiles,
+        profile_settings=ProfileSettings(max_step=profile_max_step,
+                                         max_iterations=profile_iterations))
     try:
-        fit = run_calibration(problem, out_dir, settings)
+        run = run_calibration(problem, out_dir, settings)
     except ProblemError as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot write to {out_dir}: {error.strerror or error}")
-    click.echo(f"{problem}: best NLL {fit.best_nll:.3f}; results in {out_dir}")
+    if run.identifiability:
+        click.echo("identifiability:")
+        for line in summary_lines(run.identifiability):
+            click.echo(line)
+    times = ", ".join(f"{k} {v:.0f} s" for k, v in run.seconds.items())
+    click.echo(f"{problem}: best NLL {run.fit.best_nll:.3f} ({times}); results in {out_dir}")
 
 
 @main.command("export-petab")
@@ -168,7 +209,7 @@ def export_petab(problem: str, out: Path) -> None:
 
     try:
         path = write_petab(load_problem(problem), out)
-    except ProblemError as error:
+    except (ProblemError, DataNotFoundError) as error:
         fail(str(error))
     except OSError as error:
         fail(f"cannot write to {out}: {error.strerror or error}")
@@ -177,16 +218,22 @@ def export_petab(problem: str, out: Path) -> None:
 
 @main.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("validation"),
-              show_default=True, help="Folder for report.md and its figures.")
+              show_default=True, help="Folder for the scorecard, the data-set report and figures.")
 def validate(out_dir: Path) -> None:
-    """Overlay the model on every data set, calibration and held-out, in a report."""
+    """Score the model against every finding of the evidence table (scorecard.md, .html)."""
     from neuroimmune.calibration.validate import write_report
+    from neuroimmune.evidence.findings import FindingError
+    from neuroimmune.evidence.scorecard import write_scorecard
 
     try:
-        path = write_report(out_dir)
+        scorecard = write_scorecard(out_dir, progress=True)
+        report = write_report(out_dir)
+    except (DataNotFoundError, FindingError, ScenarioError) as error:
+        fail(str(error))
     except OSError as error:
         fail(f"cannot write to {out_dir}: {error.strerror or error}")
-    click.echo(f"validation report written to {path}")
+    click.echo(f"scorecard written to {scorecard} (and {scorecard.with_suffix('.html').name}); "
+               f"data-set report: {report}")
 
 
 @main.command()

@@ -1,9 +1,10 @@
-"""Multi-start fits with pyPESTO: population best fit, per-subject fits, posterior samples.
+"""Multi-start fits with pyPESTO: population best fit and per-subject fits.
 
-pyPESTO supplies the optimiser (L-BFGS-B from reproducible start points), the
-parallel engine over starts and the adaptive Metropolis sampler; the objective is our
-own (``objective.py``) because the model needs a burn-in to each patient's rest and
-exact dose events, which generic PEtab simulators do not provide for this model.
+pyPESTO supplies the optimiser (L-BFGS-B from reproducible start points) and the
+parallel engine over starts; the objective is our own (``objective.py``) because the
+model needs a burn-in to each patient's rest and exact dose events, which generic PEtab
+simulators do not provide for this model.
+Profiles are in ``profiles.py``, posterior chains in ``sampling.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pypesto
 import pypesto.optimize
-import pypesto.sample
 import pypesto.startpoint
 
 from neuroimmune.calibration.objective import CalibrationObjective
@@ -120,16 +120,3 @@ def fit_subjects(fit: FitResult, n_procs: int = 2, progress: bool = True) -> dic
             print(f"  subject {subject}: NLL {result.optimize_result.list[0]['fval']:.2f}")
     return fitted
 
-
-def sample_posterior(fit: FitResult, n_samples: int = 3000, seed: int = 0) -> np.ndarray:
-    """Adaptive Metropolis samples (log10 space) from the best fit, flat priors in bounds."""
-    objective = CalibrationObjective(fit.problem)
-    lower, upper = (np.array(b) for b in fit.problem.bounds())
-    problem = pypesto.Problem(pypesto.Objective(fun=objective), lb=lower, ub=upper,
-                              x_names=list(fit.names))
-    np.random.seed(seed)  # pyPESTO's sampler draws from NumPy's global generator
-    result = pypesto.sample.sample(
-        problem, n_samples=n_samples,
-        sampler=pypesto.sample.AdaptiveMetropolisSampler(), x0=fit.best_x)
-    trace = np.asarray(result.sample_result.trace_x[0])
-    return trace[trace.shape[0] // 4:]  # drop the first quarter as burn-in

@@ -1,4 +1,4 @@
-"""Figures of a calibration: waterfall of the starts, model over data, posterior widths."""
+"""Figures of a calibration: waterfall of the starts, model over data, profiles, chains, posterior."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from neuroimmune.calibration.fit import FitResult
+    from neuroimmune.calibration.profiles import Profile
+    from neuroimmune.calibration.sampling import Chains
 
 DPI = 150
 
@@ -86,4 +88,58 @@ def plot_posterior(names: list[str], samples: np.ndarray, lower, upper,
         ax.set_title(names[i], fontsize=9)
         ax.set_xlabel("log10 value (plausible range)", fontsize=8)
         ax.set_yticks([])
+    return _save(fig, path)
+
+
+def _panels(n: int, columns: int = 4, size: tuple[float, float] = (3.2, 2.4)):
+    from matplotlib.figure import Figure
+
+    rows = int(np.ceil(n / columns))
+    fig = Figure(figsize=(size[0] * columns, size[1] * rows), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def plot_profiles(profiles: list[Profile], path: Path | None = None) -> Figure:
+    """Profile NLL rise against log10 value, with the 95% threshold, range and best fit."""
+    from neuroimmune.calibration.profiles import THRESHOLD
+
+    fig, axes = _panels(len(profiles))
+    for ax, p in zip(axes, profiles, strict=True):
+        order = np.argsort(p.x)
+        ax.plot(p.x[order], p.delta_nll[order], "o-", ms=2.5, color="tab:blue")
+        ax.axhline(THRESHOLD, color="tab:red", lw=0.9, ls="--")
+        ax.axvspan(p.lower, p.upper, color="0.93", zorder=0)
+        ax.axvline(p.best, color="0.3", lw=0.9, ls=":")
+        ax.set_xlim(p.lower - 0.02 * (p.upper - p.lower), p.upper + 0.02 * (p.upper - p.lower))
+        ax.set_ylim(-0.2, max(3 * THRESHOLD, min(float(np.nanmax(p.delta_nll)), 10 * THRESHOLD)))
+        ax.set_title(f"{p.name}\n{p.verdict()}", fontsize=8)
+        ax.set_xlabel("log10 value (grey: plausible range)", fontsize=7)
+        ax.set_ylabel("NLL - best NLL", fontsize=7)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Profile likelihoods (dashed: 95% threshold {THRESHOLD:.2f}; dotted: best fit)",
+                 fontsize=10)
+    return _save(fig, path)
+
+
+def plot_chains(chains: Chains, lower, upper, path: Path | None = None) -> Figure:
+    """Trace of every chain per parameter, burn-in shaded: chains that disagree show here."""
+    fig, axes = _panels(len(chains.names), size=(3.6, 2.2))
+    steps = np.arange(chains.traces.shape[1])
+    stride = max(1, steps.size // 2000)  # a readable line, not every sample
+    for i, ax in enumerate(axes):
+        for c in range(chains.traces.shape[0]):
+            ax.plot(steps[::stride], chains.traces[c, ::stride, i], lw=0.5,
+                    label=f"chain {c + 1}")
+        ax.axvspan(0, chains.burn_in, color="0.9", zorder=0)
+        ax.set_ylim(lower[i], upper[i])
+        ax.set_title(chains.names[i], fontsize=8)
+        ax.set_xlabel("sample (grey: burn-in)", fontsize=7)
+        ax.set_ylabel("log10 value", fontsize=7)
+        ax.tick_params(labelsize=7)
+    axes[0].legend(fontsize=6, loc="upper right")
+    fig.suptitle(f"{chains.traces.shape[0]} adaptive-Metropolis chains, y-axis: plausible range",
+                 fontsize=10)
     return _save(fig, path)
