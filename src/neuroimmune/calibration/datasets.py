@@ -9,13 +9,15 @@ fitted population distribution on people it has not seen.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+
+from neuroimmune.evidence.datafiles import DataNotFoundError, data_path, file_digest
+
+__all__ = ["DataNotFoundError", "DataSet", "all_datasets", "file_digest", "lps_cohort"]
 
 Role = Literal["calibration", "validation"]
 
@@ -25,28 +27,6 @@ HELD_OUT_SUBJECTS = frozenset({17, 18, 19, 20})
 COHORT_FILE = "lps_bolus_2ngkg_individuals.csv"
 COHORT_OBSERVABLES = ("TNF_pg_mL", "IL6_pg_mL", "IL10_pg_mL")
 """IL-8 is in the file but not in the model, so it is neither fitted nor checked."""
-
-
-class DataNotFoundError(FileNotFoundError):
-    """The shared data folder is missing; say where it was looked for."""
-
-
-def data_dir() -> Path:
-    """``shared/data`` beside the checkout (the project's reference data)."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent.parent / "shared" / "data"
-        if (candidate / COHORT_FILE).exists():
-            return candidate
-    raise DataNotFoundError(
-        f"cannot find shared/data/{COHORT_FILE} beside the checkout; "
-        "calibration needs the project's reference data folder"
-    )
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a data file, recorded in every calibration's provenance."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -63,7 +43,7 @@ class DataSet:
 
 @cache
 def _cohort() -> pd.DataFrame:
-    wide = pd.read_csv(data_dir() / COHORT_FILE)
+    wide = pd.read_csv(data_path(COHORT_FILE))
     long = wide.melt(id_vars=["subject", "time_h"], value_vars=list(COHORT_OBSERVABLES),
                      var_name="observable", value_name="value")
     return long.sort_values(["subject", "observable", "time_h"], ignore_index=True)
@@ -77,7 +57,7 @@ def lps_cohort(role: Role) -> DataSet:
     return DataSet(
         name=f"lps_2ngkg_cohort_{role}",
         role=role,
-        source="Janum et al. human endotoxemia cohort, 2 ng/kg IV bolus at 08:00 (shared/data/"
+        source="Janum et al. human endotoxemia cohort, 2 ng/kg IV bolus at 08:00 (evidence/data/"
                f"{COHORT_FILE}; published by msolufse/Inflammation_Bolus_Cont, MIT)",
         clock_start_h=8.0,
         measurements=chosen.reset_index(drop=True),
@@ -96,7 +76,7 @@ def cortisol_rhythm() -> DataSet:
     return DataSet(
         name="cortisol_rhythm",
         role="calibration",
-        source="Debono et al. 2009 J Clin Endocrinol Metab (shared/data/reference_facts.csv "
+        source="Debono et al. 2009 J Clin Endocrinol Metab (evidence/data/reference_facts.csv "
                "cort_peak, cort_nadir)",
         clock_start_h=8.0,
         measurements=measurements,

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroimmune.calibration.datasets import data_dir, file_digest
+from neuroimmune.calibration.datasets import file_digest
+from neuroimmune.evidence.datafiles import data_path
 from neuroimmune.calibration.fit import FitResult
 from neuroimmune.io import write_atomically
 
@@ -42,7 +43,7 @@ def provenance(fit: FitResult) -> dict:
     from neuroimmune import __version__
 
     converged = int(np.sum(fit.starts_nll <= fit.best_nll + CONVERGENCE_TOLERANCE))
-    files = [data_dir() / name for name in fit.problem.dataset.files]
+    files = [data_path(name) for name in fit.problem.dataset.files]
     return {
         "problem": fit.problem.name,
         "dataset": fit.problem.dataset.name,

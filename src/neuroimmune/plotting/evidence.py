@@ -1,0 +1,74 @@
+"""Figures of the scorecard: each finding's time courses, its window and the human data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neuroimmune.evidence.datafiles import DataNotFoundError, data_path
+from neuroimmune.evidence.measure import ProtocolRuns
+from neuroimmune.io import atomic_output
+from neuroimmune.observables import BY_NAME
+
+LONG_FORMAT_NAMES = {"TNF": "TNF_pg_mL", "IL6": "IL6_pg_mL", "temperature": "temperature_C",
+                     "heart_rate": "heart_rate_bpm"}
+"""Observable names of the long-format data files, as the model calls them."""
+
+
+def _data_points(file: str, observable: str) -> pd.DataFrame | None:
+    """(time_h, value) rows of a data file for one observable; None when it has none."""
+    try:
+        table = pd.read_csv(data_path(file))
+    except DataNotFoundError:
+        return None
+    if observable in table.columns:  # wide, one row per subject and time
+        return table[["subject", "time_h", observable]].rename(columns={observable: "value"})
+    if "observable" in table.columns:
+        rows = table[table["observable"].map(LONG_FORMAT_NAMES.get) == observable]
+        if len(rows):
+            return rows.rename(columns={"mean": "value"})[["time_h", "value", "spread"]]
+    return None
+
+
+def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
+    """Draw a finding's time courses; return False (no file) when it is not modelled."""
+    from matplotlib.figure import Figure
+
+    finding = score.finding
+    readings = [finding.reading] + ([finding.reference] if finding.reference else [])
+    if any(r.observable not in runs[r.protocol].values for r in readings):
+        return False
+    fig = Figure(figsize=(5, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ends = []
+    for reading, colour in zip(readings, ("tab:blue", "tab:gray"), strict=False):
+        result = runs[reading.protocol]
+        ax.plot(result.time_h, result[reading.observable], color=colour, lw=1.5,
+                label=f"{reading.protocol}: {reading.observable}")
+        start, end = reading.window
+        end = min(end, float(result.time_h[-1]))
+        ends.append(end)
+        if end > start:
+            ax.axvspan(start, end, color=colour, alpha=0.08)
+        else:
+            ax.axvline(start, color=colour, ls=":", lw=1)
+    if finding.data:
+        points = _data_points(finding.data, finding.reading.observable)
+        if points is not None and "subject" in points:
+            for _, subject in points.groupby("subject"):
+                ax.plot(subject["time_h"], subject["value"], color="tab:orange", lw=0.6, alpha=0.6)
+            ax.plot([], [], color="tab:orange", lw=0.6, label="human subjects")
+        elif points is not None:
+            ax.errorbar(points["time_h"], points["value"], yerr=points["spread"], fmt="o",
+                        color="tab:orange", ms=3, label="human mean (SE)")
+    ax.set_xlim(0, max(ends) * 1.05 if max(ends) > 0 else 1)
+    unit = BY_NAME[finding.reading.observable].unit
+    ax.set(xlabel="time from protocol start (h)",
+           ylabel=f"{finding.reading.observable}" + (f" ({unit})" if unit else ""))
+    ax.set_title(f"{finding.id}: {score.status}", fontsize=9)
+    ax.legend(fontsize=6)
+    with atomic_output(path, binary=True) as stream:
+        fig.savefig(stream, format="png", dpi=90, metadata={"Software": None})
+    return True
