@@ -323,15 +323,15 @@ def _calibration_section(model: ComposedModel) -> list[str]:
               _cell(p.source)) for p in parameters],
         )
     lines += [
-        "### Held-out checks",
+        "### Validation",
         "",
-        "The held-out physiology checks are the timing and direction checks in",
-        "`tests/validation/`: when a response peaks or begins, and which way a quantity",
-        "moves under a challenge or a treatment. They use literature facts that were not used",
-        "in fitting any parameter above, so they are evidence (limited, qualitative) that the",
-        "model's structure is right. Checks in `tests/unit/` test the code, not the biology.",
-        "A result should be trusted no further than these checks reach: a quantity with no",
-        "held-out check rests on the sources in the parameter tables alone.",
+        "Each fitted parameter names the findings of the evidence table it was set to reproduce",
+        "(`src/neuroimmune/evidence/findings/*.toml`, role `calibration`). Findings with the role",
+        "`validation` were used for nothing in the model; a test fails if one of them informs",
+        "a parameter. `neuroimmune validate` scores the model against every finding; the",
+        "current scorecard, with what passes and what fails, is `docs/validation/scorecard.md`.",
+        "A result should be trusted no further than the validation findings reach: a quantity",
+        "with none rests on the sources in the parameter tables alone.",
         "",
     ]
     return lines

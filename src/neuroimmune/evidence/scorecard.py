@@ -116,6 +116,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def figure_links(scores: list[Score]) -> dict[str, str]:
+    """Where each modelled finding's figure lies, relative to the scorecard."""
+    return {s.finding.id: f"figures/{s.finding.id}.png" for s in scores if s.status != NOT_MODELLED}
+
+
 def render_markdown(scores: list[Score], figures: dict[str, str] | None = None) -> str:
     """The scorecard as Markdown; ``figures`` maps finding ids to relative image paths."""
     figures = figures or {}
@@ -225,7 +230,6 @@ def write_scorecard(out: Path, progress: bool = False) -> Path:
         path = figure_dir / f"{s.finding.id}.png"
         if plot_finding(s, runs, path):
             figure_files[s.finding.id] = path
-    relative = {k: f"figures/{v.name}" for k, v in figure_files.items()}
-    write_atomically(out / "scorecard.md", render_markdown(scores, relative))
+    write_atomically(out / "scorecard.md", render_markdown(scores, figure_links(scores)))
     write_atomically(out / "scorecard.html", render_html(scores, figure_files))
     return out / "scorecard.md"

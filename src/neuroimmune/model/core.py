@@ -24,6 +24,8 @@ class Parameter:
     source: str
     description: str
     subsystem: str = ""
+    evidence: tuple[str, ...] = ()
+    """Ids of the calibration findings (``evidence/findings``) this value was set to reproduce."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,6 @@ def load_parameters(subsystem: str) -> tuple[Parameter, ...]:
             )
         parameters.append(
             Parameter(name, value, entry["unit"], low, high, entry["source"],
-                      entry["description"], subsystem)
+                      entry["description"], subsystem, tuple(entry.get("evidence", ())))
         )
     return tuple(parameters)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from neuroimmune.evidence.datafiles import DataNotFoundError, data_path
-from neuroimmune.evidence.measure import ProtocolRuns
+from neuroimmune.evidence.measure import NotModelled, ProtocolRuns, observable_series
 from neuroimmune.io import atomic_output
 from neuroimmune.observables import BY_NAME
 
@@ -38,14 +37,16 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
 
     finding = score.finding
     readings = [finding.reading] + ([finding.reference] if finding.reference else [])
-    if any(r.observable not in runs[r.protocol].values for r in readings):
+    try:
+        series = [observable_series(runs[r.protocol], r.observable) for r in readings]
+    except NotModelled:
         return False
     fig = Figure(figsize=(5, 3.2), layout="constrained")
     ax = fig.subplots()
     ends = []
-    for reading, colour in zip(readings, ("tab:blue", "tab:gray"), strict=False):
+    for reading, values, colour in zip(readings, series, ("tab:blue", "tab:gray"), strict=False):
         result = runs[reading.protocol]
-        ax.plot(result.time_h, result[reading.observable], color=colour, lw=1.5,
+        ax.plot(result.time_h, values, color=colour, lw=1.5,
                 label=f"{reading.protocol}: {reading.observable}")
         start, end = reading.window
         end = min(end, float(result.time_h[-1]))
@@ -64,7 +65,8 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
             ax.errorbar(points["time_h"], points["value"], yerr=points["spread"], fmt="o",
                         color="tab:orange", ms=3, label="human mean (SE)")
     ax.set_xlim(0, max(ends) * 1.05 if max(ends) > 0 else 1)
-    unit = BY_NAME[finding.reading.observable].unit
+    known = BY_NAME.get(finding.reading.observable)
+    unit = known.unit if known else ""
     ax.set(xlabel="time from protocol start (h)",
            ylabel=f"{finding.reading.observable}" + (f" ({unit})" if unit else ""))
     ax.set_title(f"{finding.id}: {score.status}", fontsize=9)
