@@ -318,9 +318,9 @@ def _calibration_section(model: ComposedModel) -> list[str]:
     for data_set, parameters in groups.items():
         lines += [f"#### {data_set}", ""]
         lines += _table(
-            ("name", "subsystem", "value", "unit", "source"),
+            ("name", "subsystem", "value", "unit", "source", "calibration findings"),
             [(_code(p.name), _cell(p.subsystem), _number(p.value), _cell(p.unit),
-              _cell(p.source)) for p in parameters],
+              _cell(p.source), ", ".join(_code(e) for e in p.evidence)) for p in parameters],
         )
     lines += [
         "### Validation",

@@ -119,7 +119,7 @@ def test_every_calibrated_parameter_is_listed_once(page):
     assert sorted(listed) == sorted(fitted)
     section = _sections(page, 2)["Calibration and validation"]
     assert "not evidence of validity" in section
-    assert "tests/validation/" in section
+    assert "docs/validation/scorecard.md" in section
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,24 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class TrialReading:
+    """An outcome of a virtual trial (``evidence/trials/<trial>.toml``) in one arm, optionally
+    compared with the control arm and restricted to a baseline stratum (``"CRP_mg_L >= 5"``)."""
+
+    trial: str
+    outcome: str
+    arm: str
+    stratum: str = ""
+
+    @property
+    def stratify(self) -> tuple[str, float] | None:
+        if not self.stratum:
+            return None
+        name, _, cut = self.stratum.split()
+        return name, float(cut)
+
+
+@dataclass(frozen=True)
 class HumanValue:
     """What the study reported: a number where it gave one, else ``text`` (a direction)."""
 
@@ -58,7 +76,7 @@ class Finding:
     population: str
     subsystem: str
     role: Role
-    reading: Reading
+    reading: Reading | None
     comparison: str | None
     reference: Reading | None
     human: HumanValue
@@ -69,28 +87,31 @@ class Finding:
     data: str = ""
     known_failure: str = ""
     note: str = ""
+    trial: TrialReading | None = None
     source_file: str = field(default="", compare=False)
 
     @property
     def statistic(self) -> str:
-        """A short label: ``peak``, or ``ratio of peak`` for a comparison."""
-        if self.comparison:
-            return f"{self.comparison} of {self.reading.measure}"
-        return self.reading.measure
+        """A short label: ``peak``, ``ratio of peak`` for a comparison, or a trial outcome."""
+        measure = self.reading.measure if self.reading else self.trial.outcome
+        return f"{self.comparison} of {measure}" if self.comparison else measure
 
     def accepts(self, value: float) -> bool:
         return math.isfinite(value) and self.accept_min <= value <= self.accept_max
 
     @property
     def protocols(self) -> tuple[str, ...]:
+        if self.reading is None:
+            return ()
         names = [self.reading.protocol]
         if self.reference and self.reference.protocol not in names:
             names.append(self.reference.protocol)
         return tuple(names)
 
 
-_REQUIRED = ("id", "study", "population", "subsystem", "role", "protocol", "observable",
-             "measure", "human", "accept", "rule")
+_REQUIRED = ("id", "study", "population", "subsystem", "role", "human", "accept", "rule")
+_READING = ("protocol", "observable", "measure")
+_TRIAL = ("trial", "outcome", "arm")
 
 
 def _window(value, where: str) -> tuple[float, float]:
@@ -121,15 +142,27 @@ def _finding(entry: dict, where: str) -> Finding:
     where = f"{where} [{entry['id']}]"
     if entry["role"] not in ROLES:
         raise FindingError(f"{where}: role must be one of {', '.join(ROLES)}")
-    reading = _reading(entry, None, where)
+    is_trial = "trial" in entry
+    needed = _TRIAL if is_trial else _READING
+    missing = [key for key in needed if key not in entry]
+    if missing:
+        raise FindingError(f"{where}: missing {', '.join(missing)} (a {'trial' if is_trial else 'protocol'} "
+                           "finding)")
     comparison = entry.get("comparison")
-    reference = None
-    if comparison is not None:
-        if comparison not in COMPARISONS:
-            raise FindingError(f"{where}: comparison must be one of {', '.join(COMPARISONS)}")
-        if "reference" not in entry:
-            raise FindingError(f"{where}: a comparison needs a reference reading")
-        reference = _reading(entry["reference"], reading, f"{where} reference")
+    if comparison is not None and comparison not in COMPARISONS:
+        raise FindingError(f"{where}: comparison must be one of {', '.join(COMPARISONS)}")
+    reading = reference = trial = None
+    if is_trial:
+        stratum = entry.get("stratum", "")
+        if stratum and len(stratum.split()) != 3:
+            raise FindingError(f"{where}: stratum reads like 'CRP_mg_L >= 5'")
+        trial = TrialReading(entry["trial"], entry["outcome"], entry["arm"], stratum)
+    else:
+        reading = _reading(entry, None, where)
+        if comparison is not None:
+            if "reference" not in entry:
+                raise FindingError(f"{where}: a comparison needs a reference reading")
+            reference = _reading(entry["reference"], reading, f"{where} reference")
     human = entry["human"]
     if "value" not in human and "text" not in human:
         raise FindingError(f"{where}: human needs a value or a text")
@@ -150,7 +183,7 @@ def _finding(entry: dict, where: str) -> Finding:
         accept_min=float(accept.get("min", -math.inf)),
         accept_max=float(accept.get("max", math.inf)), rule=entry["rule"], informs=informs,
         data=entry.get("data", ""), known_failure=entry.get("known_failure", ""),
-        note=entry.get("note", ""), source_file=where.split(" ")[0],
+        note=entry.get("note", ""), trial=trial, source_file=where.split(" ")[0],
     )
 
 

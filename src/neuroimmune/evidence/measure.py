@@ -1,8 +1,9 @@
-"""Read a finding's statistic from the model: run its protocols, measure each time course.
+"""Read a finding's statistic from the model: run its protocol or trial, measure the result.
 
 Times are hours from the protocol's start; a window ``[start, end]`` limits a measure to
 that part of the run (``[t, t]`` reads the value at ``t``). A protocol is a file in
-``evidence/protocols/`` or the name of a built-in scenario.
+``evidence/protocols/`` or the name of a built-in scenario; a trial is a file in
+``evidence/trials/``, run on the same virtual patients in every arm.
 """
 
 from __future__ import annotations
@@ -21,17 +22,53 @@ class NotModelled(LookupError):
     """The finding's observable is not (yet) an output of the model."""
 
 
+def _packaged(folder: str, name: str) -> Path:
+    return Path(str(resources.files("neuroimmune.evidence").joinpath(folder, f"{name}.toml")))
+
+
 def protocol_source(name: str) -> str | Path:
     """The scenario behind a protocol name: an evidence protocol file, else a built-in."""
-    path = Path(str(resources.files("neuroimmune.evidence").joinpath("protocols", f"{name}.toml")))
+    path = _packaged("protocols", name)
     return path if path.is_file() else name
 
 
+class TrialRuns:
+    """Each evidence trial run once into a scratch folder, stratified as its findings ask."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, dict] = {}
+        self._stratify: dict[str, tuple[str, float]] = {}
+
+    def plan(self, findings: list[Finding]) -> None:
+        """Note the baseline stratification each trial's findings need (one per trial)."""
+        for finding in findings:
+            if finding.trial is not None and finding.trial.stratify is not None:
+                known = self._stratify.setdefault(finding.trial.trial, finding.trial.stratify)
+                if known != finding.trial.stratify:
+                    raise ValueError(f"{finding.id}: trial {finding.trial.trial} is already "
+                                     f"stratified by {known}; one stratification per trial")
+
+    def __getitem__(self, name: str) -> dict:
+        if name not in self._documents:
+            import tempfile
+
+            from neuroimmune.population.run import RunSettings
+            from neuroimmune.population.trial import load_trial, run_trial
+
+            settings = RunSettings(workers=0, progress=False, plots=False)
+            with tempfile.TemporaryDirectory(prefix="neuroimmune-evidence-") as scratch:
+                self._documents[name] = run_trial(load_trial(_packaged("trials", name)), scratch,
+                                                  settings, stratify=self._stratify.get(name))
+        return self._documents[name]
+
+
 class ProtocolRuns:
-    """Each protocol simulated once with the model's current defaults."""
+    """Each protocol simulated once with the model's current defaults (and each trial run
+    once, in ``trials``)."""
 
     def __init__(self) -> None:
         self._results: dict[str, ni.SimulationResult] = {}
+        self.trials = TrialRuns()
 
     def __getitem__(self, protocol: str) -> ni.SimulationResult:
         if protocol not in self._results:
@@ -90,8 +127,28 @@ def read(result: ni.SimulationResult, reading: Reading) -> float:
     raise ValueError(f"unknown measure {reading.measure}")
 
 
+def trial_results(document: dict, stratum: str) -> dict:
+    """A trial's outcomes, for all enrolled patients or for one baseline stratum."""
+    return document["strata"][stratum] if stratum else document["outcomes"]
+
+
+def trial_value(finding: Finding, trials: TrialRuns) -> float:
+    """An arm's outcome, or its ratio or difference to the control arm, from a trial run."""
+    reading = finding.trial
+    document = trials[reading.trial]
+    outcome = trial_results(document, reading.stratum)[reading.outcome]
+    if finding.comparison is None:
+        value = outcome["arms"][reading.arm]["value"]
+    else:
+        pair = f"{reading.arm} vs {document['control']}"
+        value = outcome["comparisons"][pair][finding.comparison]["value"]
+    return math.nan if value is None else float(value)
+
+
 def model_value(finding: Finding, runs: ProtocolRuns) -> float:
     """The model's value of a finding's statistic (raises ``NotModelled``)."""
+    if finding.trial is not None:
+        return trial_value(finding, runs.trials)
     value = read(runs[finding.reading.protocol], finding.reading)
     if finding.reference is None:
         return value

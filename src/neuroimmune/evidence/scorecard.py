@@ -36,8 +36,10 @@ class Score:
 def score(findings: list[Finding] | None = None, runs: ProtocolRuns | None = None) -> list[Score]:
     """Score every finding against the model's current defaults."""
     runs = runs or ProtocolRuns()
+    findings = findings if findings is not None else load_findings()
+    runs.trials.plan(findings)
     scores = []
-    for finding in findings if findings is not None else load_findings():
+    for finding in findings:
         try:
             value = model_value(finding, runs)
         except NotModelled as missing:
@@ -82,6 +84,12 @@ def rule_text(finding: Finding) -> str:
 
 
 def _protocol_text(finding: Finding) -> str:
+    if finding.trial is not None:
+        t = finding.trial
+        text = f"trial `{t.trial}`: {t.outcome} in arm {t.arm}"
+        if finding.comparison:
+            text += f", {finding.comparison} to the control arm"
+        return text + (f" (baseline {t.stratum})" if t.stratum else "")
     reading = finding.reading
     text = f"`{reading.protocol}` {reading.observable} {reading.measure} {_window(reading.window)}"
     if finding.reference:
@@ -118,7 +126,8 @@ def _cell(text: str) -> str:
 
 def figure_links(scores: list[Score]) -> dict[str, str]:
     """Where each modelled finding's figure lies, relative to the scorecard."""
-    return {s.finding.id: f"figures/{s.finding.id}.png" for s in scores if s.status != NOT_MODELLED}
+    return {s.finding.id: f"figures/{s.finding.id}.png" for s in scores
+            if s.status != NOT_MODELLED and s.model is not None and math.isfinite(s.model)}
 
 
 def render_markdown(scores: list[Score], figures: dict[str, str] | None = None) -> str:
@@ -215,6 +224,7 @@ def write_scorecard(out: Path, progress: bool = False) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     runs = ProtocolRuns()
     findings = load_findings()
+    runs.trials.plan(findings)
     iterator = findings
     if progress:
         from tqdm import tqdm

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from neuroimmune.evidence.datafiles import DataNotFoundError, data_path
-from neuroimmune.evidence.measure import NotModelled, ProtocolRuns, observable_series
+from neuroimmune.evidence.measure import NotModelled, ProtocolRuns, observable_series, trial_results
 from neuroimmune.io import atomic_output
 from neuroimmune.observables import BY_NAME
 
@@ -31,11 +31,41 @@ def _data_points(file: str, observable: str) -> pd.DataFrame | None:
     return None
 
 
+def _save(fig, path: Path) -> None:
+    with atomic_output(path, binary=True) as stream:
+        fig.savefig(stream, format="png", dpi=90, metadata={"Software": None})
+
+
+def _plot_trial(score, runs: ProtocolRuns, path: Path) -> bool:
+    """Each arm's outcome with its bootstrap 95% interval."""
+    from matplotlib.figure import Figure
+
+    reading = score.finding.trial
+    arms = trial_results(runs.trials[reading.trial], reading.stratum)[reading.outcome]["arms"]
+    names = list(arms)
+    values = [arms[n]["value"] for n in names]
+    if any(v is None for v in values):
+        return False
+    intervals = [[v if c is None else c for c in arms[n]["ci95"]] for n, v in zip(names, values, strict=True)]
+    low = [v - lo for v, (lo, _) in zip(values, intervals, strict=True)]
+    high = [hi - v for v, (_, hi) in zip(values, intervals, strict=True)]
+    fig = Figure(figsize=(5, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.bar(range(len(names)), values, yerr=[low, high], color="tab:blue", alpha=0.7, capsize=4)
+    ax.set_xticks(range(len(names)), names, fontsize=7)
+    ax.set_ylabel(f"{reading.outcome}" + (f" ({reading.stratum})" if reading.stratum else ""))
+    ax.set_title(f"{score.finding.id}: {score.status}", fontsize=9)
+    _save(fig, path)
+    return True
+
+
 def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
     """Draw a finding's time courses; return False (no file) when it is not modelled."""
     from matplotlib.figure import Figure
 
     finding = score.finding
+    if finding.trial is not None:
+        return _plot_trial(score, runs, path)
     readings = [finding.reading] + ([finding.reference] if finding.reference else [])
     try:
         series = [observable_series(runs[r.protocol], r.observable) for r in readings]
@@ -71,6 +101,5 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
            ylabel=f"{finding.reading.observable}" + (f" ({unit})" if unit else ""))
     ax.set_title(f"{finding.id}: {score.status}", fontsize=9)
     ax.legend(fontsize=6)
-    with atomic_output(path, binary=True) as stream:
-        fig.savefig(stream, format="png", dpi=90, metadata={"Software": None})
+    _save(fig, path)
     return True
