@@ -1,4 +1,7 @@
-"""The direction of links of the system not yet in the evidence table.
+"""Directions of links that are not (yet) findings of the evidence table.
+
+These hold the model's mechanisms to the direction the cited mechanism implies; none is
+a quantitative human finding, so none counts as validation.
 
 Directions with a human source that says otherwise live in the evidence table as
 findings (``src/neuroimmune/evidence/findings``), scored in ``test_evidence.py``:
@@ -15,19 +18,6 @@ from tests.conftest import at
 LPS = {"agent": "lps", "amount": 2.0, "unit": "ng/kg", "at_h": 2.0}
 
 
-def test_acute_stress_raises_acth_and_cortisol_within_an_hour(builtin):
-    """Plasma cortisol rises by a third or more (salivary 2-3 fold), ACTH 2-4 fold."""
-    stress, rest = builtin("acute_stress"), builtin("baseline")
-    onset = 1.0  # acute_stress: stressor from 1.0 h, clock start 10:00
-    ratio = stress["cortisol_nmol_L"] / np.interp(stress.time_h + 2.0, rest.time_h,
-                                                   rest["cortisol_nmol_L"])
-    peak = stress.time_h[np.argmax(ratio)]
-    assert 1.3 <= ratio.max() <= 3.5
-    assert 2.0 <= stress["ACTH_pg_mL"].max() / stress["ACTH_pg_mL"][0] <= 4.0
-    assert 0.25 <= peak - onset <= 1.0
-    assert stress["anxiety"].max() > stress["anxiety"][0] + 0.1
-
-
 def test_stress_raises_cortisol_and_lowers_the_cytokine_response(inline):
     alone = inline(12, [LPS])
     stressed = inline(12, [LPS, {"agent": "stressor", "from_h": 1.0, "to_h": 2.5,
@@ -41,14 +31,9 @@ def test_glucocorticoids_lower_cytokines(builtin, inline):
     for pretreatment in ({"agent": "hydrocortisone", "amount": 100, "unit": "mg", "at_h": 0},
                          {"agent": "dexamethasone", "amount": 4, "unit": "mg", "at_h": 0}):
         treated = inline(24, [LPS, pretreatment])
-        for name in ("TNF_pg_mL", "IL6_pg_mL"):
-            assert treated[name].max() < 0.6 * alone[name].max(), (pretreatment["agent"], name)
-
-
-def test_overnight_dexamethasone_suppresses_morning_cortisol(builtin):
-    """A calibration check (dexamethasone_potency was set from this criterion), kept as a guard."""
-    result = builtin("dexamethasone_suppression")  # 1 mg at 23:00, clock start 20:00
-    assert at(result, "cortisol_nmol_L", 12.0) < 50  # 08:00 next day; DST cut-off 50 nmol/L
+        # TNF only: with hydrocortisone IL-6 was unchanged in humans (finding
+        # barber_hydrocortisone_il6), and the size for TNF is vanderpoll_hydrocortisone_tnf
+        assert treated["TNF_pg_mL"].max() < 0.6 * alone["TNF_pg_mL"].max(), pretreatment["agent"]
 
 
 def test_anti_tnf_lowers_tnf_and_downstream_symptoms(inline):
@@ -69,49 +54,6 @@ def test_antibiotics_deplete_commensals_and_leak_endotoxin(builtin):
     assert at(result, "pathobionts", day7) > 1.5 * result["pathobionts"][0]
     assert at(result, "gut_permeability", day7) > 1.1 * result["gut_permeability"][0]
     assert at(result, "LPS_plasma_pg_mL", day7) > 1.3 * result["LPS_plasma_pg_mL"][0]
-
-
-def test_interferon_induces_ido_and_lowers_brain_serotonin(builtin):
-    result = builtin("ifn_alpha_therapy")
-    week8 = 8 * 7 * 24
-    ratio0 = result["kynurenine_uM"][0] / result["tryptophan_uM"][0]
-    ratio8 = at(result, "kynurenine_uM", week8) / at(result, "tryptophan_uM", week8)
-    assert 1.5 <= ratio8 / ratio0 <= 4.0  # Capuron et al. 2002: KYN/TRP doubles to triples
-    assert at(result, "serotonin_brain", week8) < 0.95 * result["serotonin_brain"][0]
-
-
-def test_interferon_depression_builds_over_weeks_after_early_fatigue(builtin):
-    """The size of the HAM-D rise was used to set four couplings (calibration check);
-    the order, fatigue before mood, was not (Capuron et al. 2002: held out)."""
-    result = builtin("ifn_alpha_therapy")
-    hamd0 = result["hamd"][0]
-    assert at(result, "hamd", 12 * 7 * 24) > hamd0 + 5
-    def onset(name):
-        rise = result[name] - result[name][0]
-        return result.time_h[np.argmax(rise >= 0.5 * rise.max())]
-    assert onset("fatigue") < onset("depressed_mood")
-
-
-def test_ssri_pretreatment_blunts_interferon_depression(builtin):
-    ifn, paroxetine = builtin("ifn_alpha_therapy"), builtin("paroxetine_ifn")
-    # paroxetine_ifn starts interferon on day 14: compare 8 weeks into interferon
-    assert at(paroxetine, "hamd", (14 + 56) * 24) < at(ifn, "hamd", 56 * 24)
-
-
-def test_ssri_effect_on_mood_is_delayed(builtin):
-    result = builtin("sertraline_depression")
-    hamd0 = result["hamd"][0]
-    assert hamd0 >= 15  # the depressed patient of the scenario
-    week1, week8 = at(result, "hamd", 7 * 24), at(result, "hamd", 8 * 7 * 24)
-    assert hamd0 - week8 >= 3
-    assert hamd0 - week1 < (hamd0 - week8) / 3
-
-
-def test_tocilizumab_lowers_crp_and_raises_plasma_il6(builtin):
-    flare, treated = builtin("autoimmune_flare"), builtin("tocilizumab_autoimmune")
-    day30 = 30 * 24
-    assert at(treated, "CRP_mg_L", day30) < 0.5 * at(flare, "CRP_mg_L", day30)
-    assert at(treated, "IL6_pg_mL", day30) > at(flare, "IL6_pg_mL", day30)
 
 
 def test_autoimmune_flare_outlasts_its_trigger_only_in_the_susceptible(builtin, inline):
