@@ -73,16 +73,17 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
         return False
     fig = Figure(figsize=(5, 3.2), layout="constrained")
     ax = fig.subplots()
-    ends = []
+    drawn = set()
     for reading, values, colour in zip(readings, series, ("tab:blue", "tab:gray"), strict=False):
         result = runs[reading.protocol]
-        ax.plot(result.time_h, values, color=colour, lw=1.5,
-                label=f"{reading.protocol}: {reading.observable}")
+        if (reading.protocol, reading.observable) not in drawn:
+            ax.plot(result.time_h, values, color=colour, lw=1.5,
+                    label=f"{reading.protocol}: {reading.observable}")
+            drawn.add((reading.protocol, reading.observable))
         start, end = reading.window
         end = min(end, float(result.time_h[-1]))
-        ends.append(end)
         if end > start:
-            ax.axvspan(start, end, color=colour, alpha=0.08)
+            ax.axvspan(start, end, color=colour, alpha=0.1)
         else:
             ax.axvline(start, color=colour, ls=":", lw=1)
     if finding.data:
@@ -94,7 +95,7 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
         elif points is not None:
             ax.errorbar(points["time_h"], points["value"], yerr=points["spread"], fmt="o",
                         color="tab:orange", ms=3, label="human mean (SE)")
-    ax.set_xlim(0, max(ends) * 1.05 if max(ends) > 0 else 1)
+    ax.set_xlim(0, max(float(runs[r.protocol].time_h[-1]) for r in readings))
     known = BY_NAME.get(finding.reading.observable)
     unit = known.unit if known else ""
     ax.set(xlabel="time from protocol start (h)",
