@@ -73,16 +73,16 @@ def test_hpa_axis_answers_after_the_cytokines(builtin):
     lps, rest = builtin("lps_2ngkg"), builtin("baseline")
     assert peak_time(lps, "ACTH_pg_mL") >= peak_time(lps, "TNF_pg_mL")
     assert peak_time(lps, "cortisol_nmol_L") > peak_time(lps, "ACTH_pg_mL")
+    # the size of the rise is the calibration finding lps_cortisol_doubling; its timing:
     window = lps.time_h <= 6
     excess = lps["cortisol_nmol_L"][window] / rest["cortisol_nmol_L"][: window.sum()]
-    assert excess.max() > 1.4
     assert 2.0 <= lps.time_h[window][np.argmax(excess)] <= 6.0
 
 
-def test_crp_rises_late_to_tens_of_mg_per_litre(builtin):
+def test_crp_rises_late(builtin):
+    """CRP peaks a day after endotoxin; its level is the calibration finding lps_crp_24h."""
     result = builtin("lps_2ngkg")
     assert 10 <= peak_time(result, "CRP_mg_L") <= 30
-    assert 15 <= result["CRP_mg_L"].max() <= 80
 
 
 @pytest.mark.parametrize("score", ["fatigue", "depressed_mood"])
