@@ -155,14 +155,14 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
               help="Adaptive-Metropolis chains from dispersed starts (R-hat needs at least 2).")
 @click.option("--profiles", is_flag=True,
               help="Profile likelihood of every estimated parameter (identifiability verdicts).")
-@click.option("--profile-max-step", default=0.4, show_default=True,
-              help="Largest profile step in log10 units.")
+@click.option("--profile-steps", default=50, show_default=True,
+              help="Profile steps across a parameter's plausible range (log10).")
 @click.option("--profile-iterations", default=50, show_default=True,
               help="Most L-BFGS-B iterations at each profile point.")
 @click.option("--population", is_flag=True, help="Also fit each subject (population spread).")
 @click.option("--install", is_flag=True, help="Make the result the package defaults.")
 def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, workers: int,
-              samples: int, chains: int, profiles: bool, profile_max_step: float,
+              samples: int, chains: int, profiles: bool, profile_steps: int,
               profile_iterations: int, population: bool, install: bool) -> None:
     """Fit calibration PROBLEM (lps_cohort, cortisol_rhythm) to its human data.
 
@@ -178,13 +178,12 @@ def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, worker
         fail("--starts and --workers must be at least 1 and --samples at least 0")
     if samples and chains < 2:
         fail("--chains must be at least 2: convergence is judged by comparing chains")
-    if profile_max_step <= 0 or profile_iterations < 1:
-        fail("--profile-max-step must be positive and --profile-iterations at least 1")
+    if profile_steps < 2 or profile_iterations < 1:
+        fail("--profile-steps must be at least 2 and --profile-iterations at least 1")
     out_dir = out_dir or Path("calibration") / problem
     settings = CalibrationSettings(
         starts, seed, workers, samples, population, install, chains=chains, profiles=profiles,
-        profile_settings=ProfileSettings(max_step=profile_max_step,
-                                         max_iterations=profile_iterations))
+        profile_settings=ProfileSettings(steps=profile_steps, max_iterations=profile_iterations))
     try:
         run = run_calibration(problem, out_dir, settings)
     except ProblemError as error:

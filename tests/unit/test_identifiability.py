@@ -38,7 +38,7 @@ def quadratic_problem() -> pypesto.Problem:
 
 @pytest.fixture(scope="module")
 def profiles():
-    settings = ProfileSettings(default_step=0.05, max_step=0.2, max_iterations=100)
+    settings = ProfileSettings(steps=40, max_iterations=100)
     return {p.name: p for p in profile_likelihood(quadratic_problem(), np.zeros(3), 0.0, settings)}
 
 

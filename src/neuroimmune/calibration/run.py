@@ -133,9 +133,10 @@ def _preamble(fit: FitResult, settings: CalibrationSettings, chains: Chains | No
              "the linear scale; profiles and chains run in log10 space within the plausible ranges."]
     if settings.profiles:
         s = settings.profile_settings
-        lines += ["", f"Profiles: 95% likelihood-ratio interval (NLL rise {THRESHOLD:.2f}); log10 steps "
-                  f"{s.min_step:g}-{s.max_step:g}, at most {s.max_iterations} L-BFGS-B iterations per "
-                  "point. 'range end': the profile stays below the threshold up to that end."]
+        lines += ["", f"Profiles: 95% likelihood-ratio interval (NLL rise {THRESHOLD:.2f}); steps of "
+                  f"1/{s.steps} of each plausible range (log10), at most {s.max_iterations} L-BFGS-B "
+                  "iterations per point. 'range end': the profile stays below the threshold up to "
+                  "that end of the plausible range."]
     if chains is not None:
         n_chains, n_steps = chains.traces.shape[:2]
         lines += ["", f"Chains: {n_chains} adaptive-Metropolis chains of {n_steps - 1} samples from "

@@ -94,6 +94,7 @@ def plot_posterior(names: list[str], samples: np.ndarray, lower, upper,
 def _panels(n: int, columns: int = 4, size: tuple[float, float] = (3.2, 2.4)):
     from matplotlib.figure import Figure
 
+    columns = min(columns, n)
     rows = int(np.ceil(n / columns))
     fig = Figure(figsize=(size[0] * columns, size[1] * rows), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False).ravel()
