@@ -68,12 +68,24 @@ class ProtocolRuns:
 
     def __init__(self) -> None:
         self._results: dict[str, ni.SimulationResult] = {}
+        self._internal: dict[tuple[str, str], np.ndarray] = {}
         self.trials = TrialRuns()
 
     def __getitem__(self, protocol: str) -> ni.SimulationResult:
         if protocol not in self._results:
             self._results[protocol] = ni.simulate(protocol_source(protocol))
         return self._results[protocol]
+
+    def series(self, protocol: str, observable: str) -> np.ndarray:
+        """An observable's time course, or a model quantity that is no observable (a drug
+        concentration, a receptor occupancy: re-run once to read it)."""
+        result = self[protocol]
+        if all(name in result.values for name in observable.split("/")):
+            return observable_series(result, observable)
+        key = (protocol, observable)
+        if key not in self._internal:
+            self._internal[key] = _internal_series(result, observable)
+        return self._internal[key]
 
 
 def observable_series(result: ni.SimulationResult, observable: str) -> np.ndarray:
@@ -88,8 +100,24 @@ def observable_series(result: ni.SimulationResult, observable: str) -> np.ndarra
     return values
 
 
-def _series(result: ni.SimulationResult, reading: Reading) -> tuple[np.ndarray, np.ndarray]:
-    time, values = result.time_h, observable_series(result, reading.observable)
+def _internal_series(result: ni.SimulationResult, name: str) -> np.ndarray:
+    """A model quantity that is not an observable, over the result's output times."""
+    from neuroimmune.model.compose import compose
+    from neuroimmune.scenarios.schedule import scenario_events
+    from neuroimmune.simulation import default_engine
+
+    model = compose()
+    known = {s.name for s in model.states} | {d.name for d in model.derived}
+    if name not in known:
+        raise NotModelled(f"{name} is neither an observable nor a quantity of the model")
+    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
+    events = scenario_events(result.scenario, result.parameters)
+    return np.asarray(default_engine().simulate(parameters, events, result.time_h, [name])[name])
+
+
+def _series(runs: ProtocolRuns, reading: Reading) -> tuple[np.ndarray, np.ndarray]:
+    result = runs[reading.protocol]
+    time, values = result.time_h, runs.series(reading.protocol, reading.observable)
     start, end = reading.window
     end = min(end, float(time[-1]))
     inside = (time > start) & (time < end)
@@ -97,9 +125,9 @@ def _series(result: ni.SimulationResult, reading: Reading) -> tuple[np.ndarray, 
     return grid, np.interp(grid, time, values)
 
 
-def read(result: ni.SimulationResult, reading: Reading) -> float:
+def read(runs: ProtocolRuns, reading: Reading) -> float:
     """One statistic of one time course (see ``findings.MEASURES``)."""
-    time, values = _series(result, reading)
+    time, values = _series(runs, reading)
     start = reading.window[0]
     match reading.measure:
         case "value":
@@ -149,10 +177,10 @@ def model_value(finding: Finding, runs: ProtocolRuns) -> float:
     """The model's value of a finding's statistic (raises ``NotModelled``)."""
     if finding.trial is not None:
         return trial_value(finding, runs.trials)
-    value = read(runs[finding.reading.protocol], finding.reading)
+    value = read(runs, finding.reading)
     if finding.reference is None:
         return value
-    reference = read(runs[finding.reference.protocol], finding.reference)
+    reference = read(runs, finding.reference)
     if finding.comparison == "difference":
         return value - reference
     return value / reference if reference != 0 else math.inf

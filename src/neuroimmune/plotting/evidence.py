@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from neuroimmune.evidence.datafiles import DataNotFoundError, data_path
-from neuroimmune.evidence.measure import NotModelled, ProtocolRuns, observable_series, trial_results
+from neuroimmune.evidence.measure import NotModelled, ProtocolRuns, trial_results
 from neuroimmune.io import atomic_output
 from neuroimmune.observables import BY_NAME
 
@@ -68,7 +68,7 @@ def plot_finding(score, runs: ProtocolRuns, path: Path) -> bool:
         return _plot_trial(score, runs, path)
     readings = [finding.reading] + ([finding.reference] if finding.reference else [])
     try:
-        series = [observable_series(runs[r.protocol], r.observable) for r in readings]
+        series = [runs.series(r.protocol, r.observable) for r in readings]
     except NotModelled:
         return False
     fig = Figure(figsize=(5, 3.2), layout="constrained")
