@@ -200,6 +200,10 @@ def render_html(markdown_scores: list[Score], figure_files: dict[str, Path]) -> 
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells[:-2])
                     + f'<td style="background:{colour}">{html.escape(cells[-2])}</td>'
                     + f"<td>{html.escape(cells[-1])}</td><td>{image}</td></tr>")
+    by_role = Counter((s.finding.role, s.status) for s in markdown_scores)
+    roles = "".join(f"<tr><td>{role}</td><td>{sum(v for (r, _), v in by_role.items() if r == role)}</td>"
+                    f"<td>{by_role[(role, PASS)]}</td><td>{by_role[(role, FAIL)]}</td>"
+                    f"<td>{by_role[(role, NOT_MODELLED)]}</td></tr>" for role in ("validation", "calibration"))
     summary = "".join(f"<tr><td>{html.escape(sub)}</td><td>{role}</td><td>{p}</td><td>{f}</td>"
                       f"<td>{t}</td></tr>" for sub, role, p, f, t in summary_rows(markdown_scores))
     return f"""<!doctype html>
@@ -209,6 +213,8 @@ td,th{{border:1px solid #ccc;padding:4px;vertical-align:top}}img{{width:320px}}<
 <body><h1>Validation scorecard</h1>
 <p>Every finding of the evidence table against the model's current defaults. Calibration
 findings were used to set parameters; validation findings were used for nothing.</p>
+<h2>By role</h2><table><tr><th>role</th><th>findings</th><th>pass</th><th>fail</th>
+<th>not modelled</th></tr>{roles}</table>
 <h2>By subsystem</h2><table><tr><th>subsystem</th><th>role</th><th>pass</th>
 <th>fail or not modelled</th><th>total</th></tr>{summary}</table>
 <h2>Findings</h2><table><tr><th>id</th><th>subsystem</th><th>role</th><th>study</th>
