@@ -108,6 +108,13 @@ def _window(window: tuple[float, float]) -> str:
     return f"{number(start)}-{number(end)} h"
 
 
+def role_rows(scores: list[Score]) -> list[tuple[str, int, int, int, int]]:
+    """(role, findings, passed, failed, not modelled), validation first."""
+    counts = Counter((s.finding.role, s.status) for s in scores)
+    return [(role, sum(v for (r, _), v in counts.items() if r == role), counts[(role, PASS)],
+             counts[(role, FAIL)], counts[(role, NOT_MODELLED)]) for role in ("validation", "calibration")]
+
+
 def summary_rows(scores: list[Score]) -> list[tuple[str, str, int, int, int]]:
     """(subsystem, role, passed, failed or not modelled, total) in a stable order."""
     totals: Counter = Counter()
@@ -133,7 +140,6 @@ def figure_links(scores: list[Score]) -> dict[str, str]:
 def render_markdown(scores: list[Score], figures: dict[str, str] | None = None) -> str:
     """The scorecard as Markdown; ``figures`` maps finding ids to relative image paths."""
     figures = figures or {}
-    by_role = Counter((s.finding.role, s.status) for s in scores)
     studies = {s.finding.study.split(",")[0] for s in scores}
     lines = [
         "# Validation scorecard",
@@ -149,10 +155,7 @@ def render_markdown(scores: list[Score], figures: dict[str, str] | None = None) 
         "| role | findings | pass | fail | not modelled |",
         "|---|---|---|---|---|",
     ]
-    for role in ("validation", "calibration"):
-        total = sum(v for (r, _), v in by_role.items() if r == role)
-        lines.append(f"| {role} | {total} | {by_role[(role, PASS)]} | {by_role[(role, FAIL)]} | "
-                     f"{by_role[(role, NOT_MODELLED)]} |")
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in role_rows(scores)]
     lines += ["", "## By subsystem", "", "| subsystem | role | pass | fail or not modelled | total |",
               "|---|---|---|---|---|"]
     lines += [f"| {sub} | {role} | {p} | {f} | {t} |" for sub, role, p, f, t in summary_rows(scores)]
@@ -200,10 +203,8 @@ def render_html(markdown_scores: list[Score], figure_files: dict[str, Path]) -> 
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells[:-2])
                     + f'<td style="background:{colour}">{html.escape(cells[-2])}</td>'
                     + f"<td>{html.escape(cells[-1])}</td><td>{image}</td></tr>")
-    by_role = Counter((s.finding.role, s.status) for s in markdown_scores)
-    roles = "".join(f"<tr><td>{role}</td><td>{sum(v for (r, _), v in by_role.items() if r == role)}</td>"
-                    f"<td>{by_role[(role, PASS)]}</td><td>{by_role[(role, FAIL)]}</td>"
-                    f"<td>{by_role[(role, NOT_MODELLED)]}</td></tr>" for role in ("validation", "calibration"))
+    roles = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+                    for row in role_rows(markdown_scores))
     summary = "".join(f"<tr><td>{html.escape(sub)}</td><td>{role}</td><td>{p}</td><td>{f}</td>"
                       f"<td>{t}</td></tr>" for sub, role, p, f, t in summary_rows(markdown_scores))
     return f"""<!doctype html>
