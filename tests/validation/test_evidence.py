@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from neuroimmune.calibration.validate import compute_report, render_report
 from neuroimmune.evidence.datafiles import data_files, data_path
 from neuroimmune.evidence.findings import load_findings
 from neuroimmune.evidence.measure import ProtocolRuns
@@ -92,6 +93,13 @@ def test_scorecard_is_current():
     scores = list(_scores().values())
     assert COMMITTED.read_text(encoding="utf-8") == render_markdown(scores, figure_links(scores)), (
         "docs/validation/scorecard.md is stale: run `neuroimmune validate --out docs/validation`")
+
+
+def test_data_set_report_is_current():
+    """docs/validation/report.md is what ``neuroimmune validate`` writes today."""
+    committed = COMMITTED.with_name("report.md").read_text(encoding="utf-8")
+    assert committed == render_report(compute_report()), (
+        "docs/validation/report.md is stale: run `neuroimmune validate --out docs/validation`")
 
 
 def test_cohort_rows_agree_with_the_data_file():
