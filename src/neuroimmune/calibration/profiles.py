@@ -52,7 +52,7 @@ class ProfileSettings:
     """
 
     steps: int = 50
-    max_iterations: int = 30
+    max_iterations: int = 50
     tolerance: float = 1e-7
     """L-BFGS-B ``ftol``: relative NLL change that ends a point's optimisation (about
     2e-4 at this model's NLL of 1700, far below the 1.92 threshold)."""
