@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pypesto
@@ -31,6 +32,9 @@ import pypesto.profile
 from scipy.stats import chi2
 
 from neuroimmune.io import write_atomically
+
+if TYPE_CHECKING:
+    from neuroimmune.calibration.fit import FitResult
 
 THRESHOLD = float(chi2.ppf(0.95, df=1) / 2)
 """NLL rise that bounds the 95% likelihood-ratio confidence interval (1.92)."""
@@ -175,7 +179,7 @@ def profile_likelihood(problem: pypesto.Problem, best_x: Sequence[float], best_n
     return profiles
 
 
-def profile_fit(fit, settings: ProfileSettings = ProfileSettings(), n_procs: int = 2,
+def profile_fit(fit: FitResult, settings: ProfileSettings = ProfileSettings(), n_procs: int = 2,
                 progress: bool = True) -> list[Profile]:
     """Profiles of a calibration fit's parameters, with its objective and bounds."""
     from neuroimmune.calibration.fit import _engine, _pypesto_problem
@@ -186,10 +190,8 @@ def profile_fit(fit, settings: ProfileSettings = ProfileSettings(), n_procs: int
     return profile_likelihood(problem, fit.best_x, fit.best_nll, settings, _engine(n_procs), progress)
 
 
-def write_profiles(profiles: list[Profile], path: Path,
-                   rounding: Callable[[float], str] = "{:.6f}".format) -> None:
+def write_profiles(profiles: list[Profile], path: Path) -> None:
     """Every profile point: parameter, log10 value, NLL above the optimum."""
     lines = ["parameter,log10_value,delta_nll"] + [
-        f"{p.name},{rounding(x)},{rounding(d)}"
-        for p in profiles for x, d in zip(p.x, p.delta_nll, strict=True)]
+        f"{p.name},{x:.6f},{d:.6f}" for p in profiles for x, d in zip(p.x, p.delta_nll, strict=True)]
     write_atomically(path, "\n".join(lines) + "\n")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pypesto
@@ -25,6 +26,9 @@ import pypesto.sample
 
 from neuroimmune.calibration.profiles import quiet_pypesto
 from neuroimmune.io import write_atomically
+
+if TYPE_CHECKING:
+    from neuroimmune.calibration.fit import FitResult
 
 RHAT_MAX = 1.01
 """Largest split R-hat taken as converged (Vehtari et al. 2021)."""
@@ -134,7 +138,7 @@ def run_chains(objective: Callable[[np.ndarray], float], lower: Sequence[float],
     return Chains(tuple(names), traces, int(burn_in * traces.shape[1]), starts, seeds)
 
 
-def sample_fit(fit, n_samples: int, n_chains: int = 4, seed: int = 0, n_procs: int = 2,
+def sample_fit(fit: FitResult, n_samples: int, n_chains: int = 4, seed: int = 0, n_procs: int = 2,
                progress: bool = True) -> Chains:
     """Chains over a calibration fit's parameters, from dispersed starts around its best fit."""
     from neuroimmune.calibration.objective import CalibrationObjective
