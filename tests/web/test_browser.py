@@ -103,7 +103,7 @@ def wait_for_new_plot(page, before: str) -> None:
 
 def test_page_draws_the_panels_and_the_axis(page):
     groups = page.locator("#panels .panel").evaluate_all("els => els.map(e => e.dataset.group)")
-    assert groups == ["Pathogen", "Cytokines", "HPA axis", "Brain", "Tryptophan", "Gut",
+    assert groups == ["Pathogen", "Cytokines", "Vital signs", "HPA axis", "Brain", "Tryptophan", "Gut",
                       "Symptoms", "Interventions"]
     assert page.locator("#axis-b g.node").count() == 25
     tnf = float(page.locator('#axis-b g.node[data-node="tnf"]').get_attribute("data-activity"))

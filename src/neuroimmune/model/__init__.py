@@ -1,6 +1,6 @@
 """The model as data: subsystems, parameters with provenance, motifs and agents."""
 
-from neuroimmune.model import adaptive, bbb, brain, gut, hpa, innate, pharmacology, symptoms
+from neuroimmune.model import adaptive, bbb, brain, fever, gut, hpa, innate, pharmacology, symptoms
 from neuroimmune.model.core import (
     Derived,
     Parameter,
@@ -27,6 +27,7 @@ SUBSYSTEMS: tuple[Subsystem, ...] = (
     innate.SUBSYSTEM,
     adaptive.SUBSYSTEM,
     bbb.SUBSYSTEM,
+    fever.SUBSYSTEM,
     brain.SUBSYSTEM,
     hpa.SUBSYSTEM,
     gut.SUBSYSTEM,

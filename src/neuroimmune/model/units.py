@@ -37,7 +37,11 @@ TOKENS: dict[str, BaseUnit] = {
     "mol": BaseUnit("mole", 1.0),
     "CFU": BaseUnit("item", 1.0),
     "PFU": BaseUnit("item", 1.0),
+    "beats": BaseUnit("item", 1.0),
+    "degC": BaseUnit("kelvin", 1.0),
 }
+"""SBML Level 3 units have no offset, so ``degC`` exports as a kelvin-sized unit: exact
+for temperature differences and rates, and the value itself stays in degrees Celsius."""
 
 DIMENSIONLESS = ("dimensionless", "1")
 

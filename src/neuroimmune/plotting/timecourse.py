@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from neuroimmune.result import SimulationResult
 
 PANEL_ORDER: tuple[str, ...] = (
-    "Pathogen", "Cytokines", "HPA axis", "Brain", "Tryptophan", "Gut", "Symptoms",
+    "Pathogen", "Cytokines", "Vital signs", "HPA axis", "Brain", "Tryptophan", "Gut", "Symptoms",
 )
-"""Panels follow the signal: infection -> cytokines -> HPA -> brain, then the
+"""Panels follow the signal: infection -> cytokines -> fever -> HPA -> brain, then the
 tryptophan, gut and symptom read-outs."""
 
 LOG_PANELS = frozenset({"Pathogen", "Cytokines"})
@@ -41,6 +41,10 @@ LOG_DECADES_SHOWN = 4
 """A log axis shows at most this many decades below its maximum; lower values (and
 zeros, which a log axis cannot draw) are clipped to that floor. Assay detection limits
 sit about 3-4 decades below peak cytokine levels, so nothing measurable is lost."""
+
+FAR_FROM_ZERO = frozenset({"temperature_C", "heart_rate_bpm"})
+"""Vital signs move by a few percent around a large resting value: an axis from zero
+would flatten a fever, so theirs fits the data."""
 
 SOLVER_DUST = 1e-9
 """Values below this are integration noise around an absent quantity (a pathogen that
@@ -68,6 +72,8 @@ _SHORT_LABELS: dict[str, str] = {
     "IL1b_pg_mL": "IL-1\u03b2",
     "IL10_pg_mL": "IL-10",
     "CRP_mg_L": "CRP",
+    "temperature_C": "temperature",
+    "heart_rate_bpm": "heart rate",
     "ACTH_pg_mL": "ACTH",
     "cortisol_nmol_L": "cortisol",
     "BBB_permeability": "BBB permeability",
@@ -146,7 +152,8 @@ def _draw_series(ax: Axes, x: np.ndarray, names: list[str], values: dict[str, np
             ax.set_ylim(*LOG_RANGE_IF_ALL_ZERO)
         else:
             ax.set_ylim(bottom=floor / _LOG_PAD)
-    elif all(np.nanmin(y) >= 0 for y in series if np.isfinite(y).any()):
+    elif FAR_FROM_ZERO.isdisjoint(names) and all(np.nanmin(y) >= 0 for y in series
+                                                  if np.isfinite(y).any()):
         ax.set_ylim(bottom=0.0)
     return lines
 

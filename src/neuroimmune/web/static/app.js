@@ -5,8 +5,10 @@
 
 (() => {
   const SVG_NS = "http://www.w3.org/2000/svg";
-  const PANEL_ORDER = ["Pathogen", "Cytokines", "HPA axis", "Brain", "Tryptophan", "Gut", "Symptoms"];
+  const PANEL_ORDER = ["Pathogen", "Cytokines", "Vital signs", "HPA axis", "Brain", "Tryptophan", "Gut", "Symptoms"];
   const LOG_PANELS = new Set(["Pathogen", "Cytokines"]);
+  // Vital signs move by a few percent around a large resting value: their axes fit the data.
+  const FIT_PANELS = new Set(["Vital signs"]);
   const LOG_DECADES = 4;      // a log axis shows at most 4 decades below its maximum
   const SOLVER_DUST = 1e-9;   // below this a value is integration noise around zero
   const DAYS_AFTER_H = 72;    // longer runs read more easily in days
@@ -20,6 +22,7 @@
   const SHORT = {
     pathogen: "pathogen load", LPS_plasma_pg_mL: "plasma LPS", TNF_pg_mL: "TNF-α",
     IL6_pg_mL: "IL-6", IL1b_pg_mL: "IL-1β", IL10_pg_mL: "IL-10", CRP_mg_L: "CRP",
+    temperature_C: "temperature", heart_rate_bpm: "heart rate",
     ACTH_pg_mL: "ACTH", cortisol_nmol_L: "cortisol", BBB_permeability: "BBB permeability",
     microglia_activation: "activated microglia", brain_cytokines: "brain cytokines",
     tryptophan_uM: "tryptophan", kynurenine_uM: "kynurenine", serotonin_brain: "brain serotonin",
@@ -544,7 +547,7 @@
     return ticks;
   }
 
-  function yScale(seriesList, log, top, bottom) {
+  function yScale(seriesList, log, top, bottom, fit = false) {
     const all = seriesList.flat().filter((v) => v !== null && Number.isFinite(v));
     let lo;
     let hi;
@@ -560,7 +563,8 @@
     }
     lo = all.length ? Math.min(...all) : 0;
     hi = all.length ? Math.max(...all) : 1;
-    if (lo >= 0) lo = 0;
+    if (lo >= 0 && !fit) lo = 0;
+    if (fit) lo -= (hi - lo) * 0.06;
     if (hi - lo < 1e-12 * Math.max(1, Math.abs(hi))) { hi = lo + (Math.abs(lo) || 1) * 0.1 + 1e-9; }
     hi += (hi - lo) * 0.06;
     const map = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
@@ -686,7 +690,8 @@
     };
     const scales = sides.map((unit) => {
       const members = names.filter((n) => scaled || lookups[lookups.length - 1][n].unit === unit);
-      return yScale(lookups.flatMap((lookup) => members.map((n) => seriesOf(lookup, n))), log, top, bottom);
+      return yScale(lookups.flatMap((lookup) => members.map((n) => seriesOf(lookup, n))), log, top, bottom,
+                    FIT_PANELS.has(group) && !scaled);
     });
     xAxis(root, x, frame, top, bottom, left, right);
     sides.forEach((unit, s) => {
