@@ -55,11 +55,7 @@ def peak_time(result: ni.SimulationResult, name: str) -> float:
 
 
 def internal(result: ni.SimulationResult, symbols: list[str]) -> dict[str, np.ndarray]:
-    """Re-run a result's scenario reading model symbols that are not observables
-    (drug concentrations, occupancies)."""
-    from neuroimmune.scenarios.schedule import scenario_events
-    from neuroimmune.simulation import default_engine
+    """Model symbols that are not observables (drug concentrations, occupancies)."""
+    from neuroimmune.simulation import read_symbols
 
-    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
-    events = scenario_events(result.scenario, result.parameters)
-    return default_engine().simulate(parameters, events, result.time_h, symbols)
+    return read_symbols(result, symbols)

@@ -22,8 +22,8 @@ from neuroimmune.evidence.datafiles import data_path
 NAMES = ("k_PGE2", "pge2_cytokine_ec50", "pge2_cytokine_hill", "heart_rate_per_degC")
 """``fever_max`` is held at its ceiling: with one dose level it runs to the end of its
 range, traded against ``pge2_cytokine_ec50``. ``k_temperature`` is held too: two
-first-order lags in series fit the same curve with their rates swapped (0.41 and 3.98/h
-either way round), so the data cannot say which lag is which."""
+first-order lags in series fit the same curve with their rates swapped, so the data
+cannot say which lag is which."""
 OBSERVABLES = {"temperature": "temperature_C", "heart_rate": "heart_rate_bpm"}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -86,6 +86,15 @@ def simulate(
     raw = engine.simulate(parameters, events, times, OBSERVABLE_SYMBOLS)
     observed = {o.name: raw[o.symbol] for o in OBSERVABLES}
     return SimulationResult(scenario, times, observed, compose().default_values() | parameters)
+
+
+def read_symbols(result: SimulationResult, symbols: Sequence[str],
+                 engine: Engine | None = None) -> dict[str, np.ndarray]:
+    """Re-run a result's patient and scenario, reading model quantities that are not
+    observables (drug concentrations, receptor occupancies) at the result's times."""
+    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
+    events = scenario_events(result.scenario, result.parameters)
+    return (engine or default_engine()).simulate(parameters, events, result.time_h, list(symbols))
 
 
 OBSERVABLE_SYMBOLS = tuple(o.symbol for o in OBSERVABLES)

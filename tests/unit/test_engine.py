@@ -8,16 +8,13 @@ import numpy as np
 
 import neuroimmune as ni
 from neuroimmune.model.compose import compose
-from neuroimmune.scenarios.schedule import scenario_events
-from neuroimmune.simulation import default_engine
+from neuroimmune.simulation import default_engine, read_symbols
 from tests.conftest import at
 
 
 def states_of(result: ni.SimulationResult, states: list[str]) -> dict[str, np.ndarray]:
     """Re-run a result's scenario reading internal states (drug concentrations)."""
-    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
-    events = scenario_events(result.scenario, result.parameters)
-    return default_engine().simulate(parameters, events, result.time_h, states)
+    return read_symbols(result, states)
 
 
 def test_bolus_lands_exactly_at_an_off_grid_time(inline):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from neuroimmune.calibration.datasets import HELD_OUT_SUBJECTS
 from neuroimmune.calibration.validate import compute_report, render_report
 from neuroimmune.evidence.datafiles import data_files, data_path
 from neuroimmune.evidence.findings import load_findings
@@ -106,7 +107,7 @@ def test_cohort_rows_agree_with_the_data_file():
     """The human numbers of the Janum rows are those of the shipped file, not copies that drift."""
     cohort = pd.read_csv(data_path("lps_bolus_2ngkg_individuals.csv"))
     peaks = cohort.groupby("subject").max()
-    held_out = peaks.index.isin([17, 18, 19, 20])
+    held_out = peaks.index.isin(HELD_OUT_SUBJECTS)
     for prefix, rows in (("janum_", peaks[~held_out]), ("janum_heldout_", peaks[held_out])):
         for name in ("tnf", "il6", "il10"):
             finding = BY_ID[f"{prefix}{name}_peak"]

@@ -15,9 +15,7 @@ from typing import Literal
 
 import pandas as pd
 
-from neuroimmune.evidence.datafiles import DataNotFoundError, data_path, file_digest
-
-__all__ = ["DataNotFoundError", "DataSet", "all_datasets", "file_digest", "lps_cohort"]
+from neuroimmune.evidence.datafiles import data_path
 
 Role = Literal["calibration", "validation"]
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroimmune.calibration.datasets import file_digest
 from neuroimmune.calibration.fit import FitResult
-from neuroimmune.evidence.datafiles import data_path
+from neuroimmune.evidence.datafiles import data_path, file_digest
 from neuroimmune.io import write_atomically
 
 CONVERGENCE_TOLERANCE = 0.1

@@ -86,27 +86,11 @@ class Finding:
     informs: tuple[str, ...] = ()
     data: str = ""
     known_failure: str = ""
-    note: str = ""
     trial: TrialReading | None = None
     source_file: str = field(default="", compare=False)
 
-    @property
-    def statistic(self) -> str:
-        """A short label: ``peak``, ``ratio of peak`` for a comparison, or a trial outcome."""
-        measure = self.reading.measure if self.reading else self.trial.outcome
-        return f"{self.comparison} of {measure}" if self.comparison else measure
-
     def accepts(self, value: float) -> bool:
         return math.isfinite(value) and self.accept_min <= value <= self.accept_max
-
-    @property
-    def protocols(self) -> tuple[str, ...]:
-        if self.reading is None:
-            return ()
-        names = [self.reading.protocol]
-        if self.reference and self.reference.protocol not in names:
-            names.append(self.reference.protocol)
-        return tuple(names)
 
 
 _REQUIRED = ("id", "study", "population", "subsystem", "role", "human", "accept", "rule")
@@ -183,7 +167,7 @@ def _finding(entry: dict, where: str) -> Finding:
         accept_min=float(accept.get("min", -math.inf)),
         accept_max=float(accept.get("max", math.inf)), rule=entry["rule"], informs=informs,
         data=entry.get("data", ""), known_failure=entry.get("known_failure", ""),
-        note=entry.get("note", ""), trial=trial, source_file=where.split(" ")[0],
+        trial=trial, source_file=where.split(" ")[0],
     )
 
 

@@ -77,42 +77,31 @@ class ProtocolRuns:
         return self._results[protocol]
 
     def series(self, protocol: str, observable: str) -> np.ndarray:
-        """An observable's time course, or a model quantity that is no observable (a drug
-        concentration, a receptor occupancy: re-run once to read it)."""
+        """An observable's time course, ``A/B`` the ratio of two (kynurenine/tryptophan),
+        or a model quantity that is no observable (re-run once to read it)."""
         result = self[protocol]
-        if all(name in result.values for name in observable.split("/")):
-            return observable_series(result, observable)
+        names = observable.split("/")
+        if all(name in result.values for name in names):
+            values = np.asarray(result[names[0]], dtype=float)
+            for name in names[1:]:
+                values = values / np.asarray(result[name], dtype=float)
+            return values
         key = (protocol, observable)
         if key not in self._internal:
             self._internal[key] = _internal_series(result, observable)
         return self._internal[key]
 
 
-def observable_series(result: ni.SimulationResult, observable: str) -> np.ndarray:
-    """An observable's time course; ``A/B`` is the ratio of two (e.g. kynurenine/tryptophan)."""
-    names = observable.split("/")
-    missing = [n for n in names if n not in result.values]
-    if missing:
-        raise NotModelled(f"{', '.join(missing)} is not an observable of the model")
-    values = np.asarray(result[names[0]], dtype=float)
-    for name in names[1:]:
-        values = values / np.asarray(result[name], dtype=float)
-    return values
-
-
 def _internal_series(result: ni.SimulationResult, name: str) -> np.ndarray:
     """A model quantity that is not an observable, over the result's output times."""
     from neuroimmune.model.compose import compose
-    from neuroimmune.scenarios.schedule import scenario_events
-    from neuroimmune.simulation import default_engine
+    from neuroimmune.simulation import read_symbols
 
     model = compose()
     known = {s.name for s in model.states} | {d.name for d in model.derived}
     if name not in known:
         raise NotModelled(f"{name} is neither an observable nor a quantity of the model")
-    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
-    events = scenario_events(result.scenario, result.parameters)
-    return np.asarray(default_engine().simulate(parameters, events, result.time_h, [name])[name])
+    return np.asarray(read_symbols(result, [name])[name])
 
 
 def _series(runs: ProtocolRuns, reading: Reading) -> tuple[np.ndarray, np.ndarray]:

@@ -33,13 +33,19 @@ class Score:
     reason: str = ""
 
 
-def score(findings: list[Finding] | None = None, runs: ProtocolRuns | None = None) -> list[Score]:
+def score(findings: list[Finding] | None = None, runs: ProtocolRuns | None = None,
+          progress: bool = False) -> list[Score]:
     """Score every finding against the model's current defaults."""
     runs = runs or ProtocolRuns()
     findings = findings if findings is not None else load_findings()
     runs.trials.plan(findings)
+    iterator = findings
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(findings, desc="findings", unit="finding")
     scores = []
-    for finding in findings:
+    for finding in iterator:
         try:
             value = model_value(finding, runs)
         except NotModelled as missing:
@@ -230,16 +236,7 @@ def write_scorecard(out: Path, progress: bool = False) -> Path:
 
     out.mkdir(parents=True, exist_ok=True)
     runs = ProtocolRuns()
-    findings = load_findings()
-    runs.trials.plan(findings)
-    iterator = findings
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(findings, desc="findings", unit="finding")
-    scores = []
-    for finding in iterator:
-        scores.extend(score([finding], runs))
+    scores = score(load_findings(), runs, progress)
     figure_dir = out / "figures"
     figure_dir.mkdir(exist_ok=True)
     figure_files = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -16,11 +17,18 @@ LONG_FORMAT_NAMES = {"TNF": "TNF_pg_mL", "IL6": "IL6_pg_mL", "temperature": "tem
 """Observable names of the long-format data files, as the model calls them."""
 
 
+@cache
+def _data_table(file: str) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(data_path(file))
+    except DataNotFoundError:
+        return None
+
+
 def _data_points(file: str, observable: str) -> pd.DataFrame | None:
     """(time_h, value) rows of a data file for one observable; None when it has none."""
-    try:
-        table = pd.read_csv(data_path(file))
-    except DataNotFoundError:
+    table = _data_table(file)
+    if table is None:
         return None
     if observable in table.columns:  # wide, one row per subject and time
         return table[["subject", "time_h", observable]].rename(columns={observable: "value"})
