@@ -1,6 +1,17 @@
 """The model as data: subsystems, parameters with provenance, motifs and agents."""
 
-from neuroimmune.model import adaptive, bbb, brain, fever, gut, hpa, innate, pharmacology, symptoms
+from neuroimmune.model import (
+    adaptive,
+    adrenergic,
+    bbb,
+    brain,
+    fever,
+    gut,
+    hpa,
+    innate,
+    pharmacology,
+    symptoms,
+)
 from neuroimmune.model.core import (
     Derived,
     Parameter,
@@ -29,6 +40,7 @@ SUBSYSTEMS: tuple[Subsystem, ...] = (
     bbb.SUBSYSTEM,
     fever.SUBSYSTEM,
     brain.SUBSYSTEM,
+    adrenergic.SUBSYSTEM,
     hpa.SUBSYSTEM,
     gut.SUBSYSTEM,
     pharmacology.SUBSYSTEM,

@@ -70,7 +70,7 @@ SUBSYSTEM = Subsystem(
         State("IL10", "pg/mL", 4.2,
               "k_IL10 * IL10_basal"
               " + (p_IL10_monocyte + p_IL10_il6 * hill_up(IL6, il6_il10_ec50, il6_il10_hill))"
-              " * MA * relative_gain(SNS, ne_il10_gain) - k_IL10 * IL10",
+              " * MA * relative_gain(adrenergic_tone, ne_il10_gain) - k_IL10 * IL10",
               "plasma IL-10"),
         State("CRP_synthesis", "dimensionless", 0.0,
               "k_CRP_synthesis * (hill_up(il6_signal, il6_crp_ec50, il6_crp_hill)"
@@ -97,11 +97,15 @@ SUBSYSTEM = Subsystem(
                 "hill_down(glucocorticoid * GR_sensitivity, gc_cytokine_ic50, gc_cytokine_hill)",
                 "share of cytokine release left by glucocorticoid receptor signalling"),
         Derived("neural_tnf_brake", "dimensionless",
-                "relative_brake(vagal_efferent, ach_tnf_gain) * relative_brake(SNS, ne_tnf_gain)",
+                "relative_brake(vagal_efferent, ach_tnf_gain) * relative_brake(adrenergic_tone, ne_tnf_gain)",
                 "cholinergic (alpha7 nAChR) and adrenergic (beta2) restraint of TNF release"),
         Derived("nsaid_tnf_gain", "dimensionless",
                 "1 + cox_tnf_disinhibition * cox_inhibition",
                 "loss of PGE2 restraint of TNF release under COX inhibition"),
+        Derived("monocyte_responsiveness", "dimensionless",
+                "(1 - tolerance_max * tolerance) * gc_suppression",
+                "share of its maximal pro-inflammatory output a stimulated monocyte can give"
+                " now (endotoxin tolerance, glucocorticoid receptor signalling)"),
         Derived("il6_signal", "pg/mL", "IL6 * (1 - il6r_occupancy)",
                 "IL-6 that can still signal through its receptor"),
         Derived("interferon_total", "dimensionless",
