@@ -2,7 +2,10 @@
 
 Feedback structure after Gupta et al. 2007 and Bangsgaard & Ottesen 2017 (circadian
 drive); cytokine drive of the axis after Malek et al. 2015. CRH is quasi-steady (its
-portal half-life is minutes, far below ACTH's 15 min and cortisol's 75 min). Chronic
+portal half-life is minutes, far below ACTH's 15 min and cortisol's 75 min). Plasma
+cytokines reach CRH neurons only after a delay of hours (a two-step transit chain, in
+place of the discrete delay of Malek et al. 2015): after endotoxin, ACTH peaks an hour
+or more after TNF and IL-6, which an instant drive cannot give. Chronic
 stress lowers glucocorticoid-receptor sensitivity (glucocorticoid resistance, Miller
 et al. 2008; Cohen et al. 2012), which weakens both the negative feedback and cortisol's
 restraint of inflammation. Stress-reduction practice builds a slow resilience state.
@@ -14,6 +17,12 @@ SUBSYSTEM = Subsystem(
     name="hpa",
     title="HPA axis",
     states=(
+        State("hpa_cytokine_transit", "pg/mL", 7.0,
+              "2 / hpa_cytokine_delay_h * (il6_signal + hpa_tnf_weight * TNF - hpa_cytokine_transit)",
+              "plasma cytokine signal on its way to CRH neurons (first transit step)"),
+        State("hpa_cytokine_effect", "pg/mL", 7.0,
+              "2 / hpa_cytokine_delay_h * (hpa_cytokine_transit - hpa_cytokine_effect)",
+              "cytokine signal at CRH neurons, plasma IL-6 and TNF delayed by hpa_cytokine_delay_h"),
         State("ACTH", "pg/mL", 20.0, "k_ACTH * (ACTH_per_CRH * CRH - ACTH)",
               "plasma ACTH"),
         State("cortisol", "nmol/L", 300.0,
@@ -45,10 +54,10 @@ SUBSYSTEM = Subsystem(
                 "stress_level + gr_inflammation_weight * saturating(il6_signal, gr_il6_ec50)",
                 "sustained stress and inflammation that desensitise glucocorticoid receptors"),
         Derived("immune_hpa_drive", "dimensionless",
-                "hpa_cytokine_gain * hill_up(il6_signal + hpa_tnf_weight * TNF, hpa_cytokine_ec50,"
-                " hpa_cytokine_hill) + hpa_vagal_gain * vagal_afferent"
+                "hpa_cytokine_gain * hill_up(hpa_cytokine_effect, hpa_cytokine_ec50, hpa_cytokine_hill)"
+                " + hpa_vagal_gain * vagal_afferent"
                 " + hpa_interferon_gain * interferon_effect",
-                "cytokine, vagal and interferon drive of CRH neurons"),
+                "delayed cytokine, vagal and interferon drive of CRH neurons"),
         Derived("glucocorticoid", "nmol/L", "cortisol + dexamethasone_potency * dexamethasone_nM",
                 "glucocorticoid receptor agonism in cortisol-equivalents"),
         Derived("gc_feedback", "dimensionless",
