@@ -29,6 +29,8 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("IL1b_pg_mL", "IL1b", "pg/mL", "Cytokines", "plasma IL-1beta"),
     Observable("IL10_pg_mL", "IL10", "pg/mL", "Cytokines", "plasma IL-10"),
     Observable("CRP_mg_L", "CRP", "mg/L", "Cytokines", "plasma C-reactive protein"),
+    Observable("ex_vivo_TNF_pg_mL", "ex_vivo_TNF", "pg/mL", "Cytokines",
+               "TNF-alpha released by a blood sample stimulated with LPS ex vivo"),
     Observable("temperature_C", "temperature", "degC", "Vital signs", "core body temperature"),
     Observable("heart_rate_bpm", "heart_rate", "beats/min", "Vital signs", "heart rate"),
     Observable("ACTH_pg_mL", "ACTH", "pg/mL", "HPA axis", "plasma ACTH"),

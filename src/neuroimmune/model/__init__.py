@@ -5,6 +5,7 @@ from neuroimmune.model import (
     adrenergic,
     bbb,
     brain,
+    ex_vivo,
     fever,
     gut,
     hpa,
@@ -36,6 +37,7 @@ NUMERICS = Subsystem(
 
 SUBSYSTEMS: tuple[Subsystem, ...] = (
     innate.SUBSYSTEM,
+    ex_vivo.SUBSYSTEM,
     adaptive.SUBSYSTEM,
     bbb.SUBSYSTEM,
     fever.SUBSYSTEM,

@@ -5,7 +5,10 @@ organs; the prostaglandin E2 they make raises the hypothalamic set point of body
 temperature, and the body follows it over about an hour (shivering, vasoconstriction).
 Heart rate rises with temperature. The prostaglandin signal reads the plasma cytokines
 as the barrier sees them (``peripheral_cytokines``), and NSAIDs act here by inhibiting
-COX (``cox_inhibition``). No circadian temperature rhythm is modelled.
+COX (``cox_inhibition``). The same endothelial prostaglandin signal is the humoral route
+of cytokine signalling into the brain (``bbb``: brain cytokines, microglia, sickness), so
+its time course, fitted to human fever, also times that route. No circadian temperature
+rhythm is modelled.
 """
 
 from neuroimmune.model.core import Derived, State, Subsystem, load_parameters

@@ -72,6 +72,7 @@ _SHORT_LABELS: dict[str, str] = {
     "IL1b_pg_mL": "IL-1\u03b2",
     "IL10_pg_mL": "IL-10",
     "CRP_mg_L": "CRP",
+    "ex_vivo_TNF_pg_mL": "ex vivo TNF-\u03b1",
     "temperature_C": "temperature",
     "heart_rate_bpm": "heart rate",
     "ACTH_pg_mL": "ACTH",

@@ -22,6 +22,7 @@
   const SHORT = {
     pathogen: "pathogen load", LPS_plasma_pg_mL: "plasma LPS", TNF_pg_mL: "TNF-α",
     IL6_pg_mL: "IL-6", IL1b_pg_mL: "IL-1β", IL10_pg_mL: "IL-10", CRP_mg_L: "CRP",
+    ex_vivo_TNF_pg_mL: "ex vivo TNF-α",
     temperature_C: "temperature", heart_rate_bpm: "heart rate",
     ACTH_pg_mL: "ACTH", cortisol_nmol_L: "cortisol", BBB_permeability: "BBB permeability",
     microglia_activation: "activated microglia", brain_cytokines: "brain cytokines",
