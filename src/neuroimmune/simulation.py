@@ -92,7 +92,10 @@ def read_symbols(result: SimulationResult, symbols: Sequence[str],
                  engine: Engine | None = None) -> dict[str, np.ndarray]:
     """Re-run a result's patient and scenario, reading model quantities that are not
     observables (drug concentrations, receptor occupancies) at the result's times."""
-    parameters = {**result.scenario.patient, "clock_start_h": result.scenario.clock_start_h}
+    defaults = _defaults()
+    parameters = {name: value for name, value in result.parameters.items()
+                  if defaults.get(name) != value}  # the scenario's patient and any overrides
+    parameters["clock_start_h"] = result.scenario.clock_start_h
     events = scenario_events(result.scenario, result.parameters)
     return (engine or default_engine()).simulate(parameters, events, result.time_h, list(symbols))
 

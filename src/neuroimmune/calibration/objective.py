@@ -10,6 +10,8 @@ value is the root mean square residual), so the objective is
 with SSR_k the sum of squared log residuals of observable k. Each evaluation burns the
 patient in from the default resting state over a few days (warm start), simulates the
 experiment to its last measurement and reads the model at the measurement times.
+The problem's calibration findings from other protocols add their terms
+(``targets.py``) to the population fit; per-subject fits use the subject's data alone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import replace
 import numpy as np
 
 from neuroimmune.calibration.problem import CalibrationProblem
+from neuroimmune.calibration.targets import load_targets, target_nll, target_values
 from neuroimmune.engines.base import SimulationError
 from neuroimmune.model.compose import compose
 from neuroimmune.observables import BY_NAME
@@ -56,6 +59,7 @@ class CalibrationObjective:
             data = data[data["subject"].isin(subjects)]
         self.data = data.reset_index(drop=True)
         self.observables = tuple(sorted(self.data["observable"].unique()))
+        self.targets = load_targets(problem.findings) if subjects is None else ()
         self.times = np.unique(np.concatenate([[0.0], self.data["time_h"].to_numpy()]))
         scenario = load_scenario(problem.scenario)
         self.scenario = replace(scenario, duration_h=float(self.times[-1]))
@@ -90,6 +94,12 @@ class CalibrationObjective:
         raw = self.engine.simulate(parameters, events, self.times, symbols)
         return {o: raw[BY_NAME[o].symbol] for o in self.observables}
 
+    def target_values(self, x: Sequence[float]) -> dict[str, float]:
+        """The model's value of each calibration finding at ``x``."""
+        values = {**self.fixed}
+        values.update({name: 10.0 ** float(v) for name, v in zip(self.names, x, strict=True)})
+        return target_values(self.targets, values, self.engine)
+
     def log_residuals(self, x: Sequence[float]) -> dict[str, np.ndarray]:
         """log(model) - log(data) for every measurement, grouped by observable."""
         predicted = self.predictions(x)
@@ -103,6 +113,7 @@ class CalibrationObjective:
     def __call__(self, x: Sequence[float]) -> float:
         try:
             residuals = self.log_residuals(x)
+            targets = target_nll(self.targets, self.target_values(x)) if self.targets else 0.0
         except SimulationError:
             return FAILED_SIMULATION_NLL
         total = 0.0
@@ -110,7 +121,7 @@ class CalibrationObjective:
             n = r.size
             variance = max(float(np.mean(r**2)), NOISE_FLOOR**2)
             total += n / 2 * (math.log(2 * math.pi * variance) + float(np.mean(r**2)) / variance)
-        return total + float(np.log(self.data["value"]).sum())
+        return total + float(np.log(self.data["value"]).sum()) + targets
 
     def noise_sd(self, x: Sequence[float]) -> dict[str, float]:
         """Maximum-likelihood standard deviation of the log residuals, per observable."""

@@ -3,7 +3,8 @@
 A problem file names a data set from ``datasets.py`` (so its role is checked: a
 validation data set can never be loaded into a problem), the scenario that reproduces
 the experiment, and the parameters to estimate on a log10 scale within their
-plausible ranges.
+plausible ranges. It may also list calibration findings of the evidence table read
+from other protocols (doses, repeated doses, glucocorticoids), fitted jointly.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class CalibrationProblem:
     scenario: str
     estimate: tuple[str, ...]
     individual: tuple[str, ...]
+    findings: tuple[str, ...] = ()
+    """Calibration findings from other protocols fitted jointly with the data set."""
 
     def bounds(self) -> tuple[list[float], list[float]]:
         """log10 bounds of the estimated parameters, from their plausible ranges."""
@@ -78,4 +81,15 @@ def problem_from_spec(spec: dict) -> CalibrationProblem:
         name=spec["name"], description=spec["description"], dataset=dataset,
         scenario=spec["scenario"], estimate=tuple(spec["estimate"]),
         individual=tuple(spec.get("individual", ())),
+        findings=_checked_findings(name, spec.get("findings", [])),
     )
+
+
+def _checked_findings(name: str, ids: list[str]) -> tuple[str, ...]:
+    from neuroimmune.calibration.targets import TargetError, load_targets
+
+    try:
+        load_targets(ids)
+    except TargetError as error:
+        raise ProblemError(f"{name}: {error}") from None
+    return tuple(ids)

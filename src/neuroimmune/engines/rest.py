@@ -341,8 +341,9 @@ class _Reference:
             return np.repeat(self.monodromy.matrix[None], parameters.shape[1], axis=0)
         slopes = np.stack([self._monodromy_slopes[int(r)] for r in rows])  # (R, S, S)
         # one matrix product (B, R) x (R, S*S): a tenth of the time of the same einsum
-        matrices = (self._coordinates(rows, parameters[rows]).T
-                    @ slopes.reshape(rows.size, -1)).reshape(-1, size, size)
+        with np.errstate(invalid="ignore", over="ignore"):  # -inf coordinates, see predict
+            matrices = (self._coordinates(rows, parameters[rows]).T
+                        @ slopes.reshape(rows.size, -1)).reshape(-1, size, size)
         matrices += self.monodromy.matrix
         return matrices
 
@@ -354,7 +355,10 @@ class _Reference:
         guess = np.repeat(self.rest[:, None], parameters.shape[1], axis=1)
         if rows.size:
             slopes = np.stack([self._slopes[int(r)] for r in rows], axis=1)
-            guess += slopes @ self._coordinates(rows, parameters[rows])
+            # a parameter set to 0 from a positive reference lies at log-coordinate -inf:
+            # no first-order guess, so the reference rest is used (below)
+            with np.errstate(invalid="ignore", over="ignore"):
+                guess += slopes @ self._coordinates(rows, parameters[rows])
         return np.where(np.isfinite(guess), guess, self.rest[:, None])
 
 

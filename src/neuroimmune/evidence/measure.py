@@ -9,12 +9,14 @@ that part of the run (``[t, t]`` reads the value at ``t``). A protocol is a file
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 import neuroimmune as ni
+from neuroimmune.engines.base import Engine
 from neuroimmune.evidence.findings import Finding, Reading
 
 
@@ -63,17 +65,21 @@ class TrialRuns:
 
 
 class ProtocolRuns:
-    """Each protocol simulated once with the model's current defaults (and each trial run
-    once, in ``trials``)."""
+    """Each protocol simulated once with the model's current defaults, or with
+    ``overrides`` (a calibration trying parameters), and each trial run once, in ``trials``."""
 
-    def __init__(self) -> None:
+    def __init__(self, overrides: Mapping[str, float] | None = None,
+                 engine: Engine | None = None) -> None:
+        self.overrides = dict(overrides or {})
+        self.engine = engine
         self._results: dict[str, ni.SimulationResult] = {}
         self._internal: dict[tuple[str, str], np.ndarray] = {}
         self.trials = TrialRuns()
 
     def __getitem__(self, protocol: str) -> ni.SimulationResult:
         if protocol not in self._results:
-            self._results[protocol] = ni.simulate(protocol_source(protocol))
+            self._results[protocol] = ni.simulate(protocol_source(protocol), self.engine,
+                                                  **self.overrides)
         return self._results[protocol]
 
     def series(self, protocol: str, observable: str) -> np.ndarray:
@@ -88,11 +94,12 @@ class ProtocolRuns:
             return values
         key = (protocol, observable)
         if key not in self._internal:
-            self._internal[key] = _internal_series(result, observable)
+            self._internal[key] = _internal_series(result, observable, self.engine)
         return self._internal[key]
 
 
-def _internal_series(result: ni.SimulationResult, name: str) -> np.ndarray:
+def _internal_series(result: ni.SimulationResult, name: str,
+                     engine: Engine | None = None) -> np.ndarray:
     """A model quantity that is not an observable, over the result's output times."""
     from neuroimmune.model.compose import compose
     from neuroimmune.simulation import read_symbols
@@ -101,7 +108,7 @@ def _internal_series(result: ni.SimulationResult, name: str) -> np.ndarray:
     known = {s.name for s in model.states} | {d.name for d in model.derived}
     if name not in known:
         raise NotModelled(f"{name} is neither an observable nor a quantity of the model")
-    return np.asarray(read_symbols(result, [name])[name])
+    return np.asarray(read_symbols(result, [name], engine)[name])
 
 
 def _series(runs: ProtocolRuns, reading: Reading) -> tuple[np.ndarray, np.ndarray]:
