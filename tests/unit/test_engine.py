@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -109,7 +110,7 @@ def test_dust_is_flushed_before_it_decays_into_subnormal_numbers(monkeypatch):
     (below 2.2e-308), where CVODE once refused to go on (CV_ILL_INPUT, after 1,392 h of
     ``autoimmune_flare``). Flushed every ``FLUSH_EVERY_H`` it stays dust or zero."""
     from neuroimmune.engines import roadrunner_engine
-    from neuroimmune.engines.base import Event
+    from neuroimmune.engines.base import Event, SimulationError
 
     engine = default_engine()
     times = np.arange(0.0, 3601.0, 24.0)
@@ -121,7 +122,8 @@ def test_dust_is_flushed_before_it_decays_into_subnormal_numbers(monkeypatch):
 
     assert smallest_dust() > 1e-100
     monkeypatch.setattr(roadrunner_engine, "FLUSH_EVERY_H", 1e6)  # the former behaviour
-    assert smallest_dust() < np.finfo(float).tiny
+    with contextlib.suppress(SimulationError):  # or CVODE gives up on the dust, as it once did
+        assert smallest_dust() < np.finfo(float).tiny
 
 
 CVODE_FAILURE = """
