@@ -20,8 +20,8 @@ SUBSYSTEM = Subsystem(
     states=(
         State("monocyte_cholinergic", "dimensionless", 1.0,
               "(vagal_efferent - monocyte_cholinergic) * (k_cholinergic_off"
-              " + k_cholinergic_on * saturating(positive(vagal_efferent - monocyte_cholinergic,"
-              " smoothing_width), smoothing_width))",
+              " + k_cholinergic_on * hill_up(vagal_efferent - monocyte_cholinergic,"
+              " smoothing_width, 2))",
               "cholinergic (alpha7) signalling carried by circulating monocytes, in units of"
               " resting vagal outflow: quick to rise, slow to fade"),
     ),
