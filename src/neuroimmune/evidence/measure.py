@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -28,10 +29,12 @@ def _packaged(folder: str, name: str) -> Path:
     return Path(str(resources.files("neuroimmune.evidence").joinpath(folder, f"{name}.toml")))
 
 
-def protocol_source(name: str) -> str | Path:
-    """The scenario behind a protocol name: an evidence protocol file, else a built-in."""
+@cache
+def protocol_scenario(name: str) -> ni.Scenario:
+    """The scenario behind a protocol name: an evidence protocol file, else a built-in.
+    Read once: a calibration reads the same protocols at every objective evaluation."""
     path = _packaged("protocols", name)
-    return path if path.is_file() else name
+    return ni.load_scenario(path if path.is_file() else name)
 
 
 class TrialRuns:
@@ -78,7 +81,7 @@ class ProtocolRuns:
 
     def __getitem__(self, protocol: str) -> ni.SimulationResult:
         if protocol not in self._results:
-            self._results[protocol] = ni.simulate(protocol_source(protocol), self.engine,
+            self._results[protocol] = ni.simulate(protocol_scenario(protocol), self.engine,
                                                   **self.overrides)
         return self._results[protocol]
 
