@@ -69,4 +69,39 @@ def test_a_problem_adds_each_finding_term_to_the_likelihood():
     values = joint.target_values(x)
     assert set(values) == {"spinas_ibuprofen_tnf"}
     assert joint(x) == pytest.approx(alone(x) + target_nll(joint.targets, values))
-    assert load_problem("lps_cohort").findings == ()  # not refitted jointly yet
+
+
+def test_the_joint_innate_fit_names_its_findings_both_ways():
+    """Every finding the shipped lps_cohort problem fits lists every estimated parameter
+    under ``informs``: in a joint fit each of them is set by each finding."""
+    problem = load_problem("lps_cohort")
+    findings = {f.id: f for f in load_findings()}
+    assert problem.findings
+    for finding_id in problem.findings:
+        assert set(problem.estimate) <= set(findings[finding_id].informs), finding_id
+
+
+def test_a_run_reports_each_finding_beside_the_model(tmp_path):
+    """The calibration report shows the fit to every protocol, not only the time courses."""
+    import numpy as np
+
+    from neuroimmune.calibration.fit import FitResult
+    from neuroimmune.calibration.objective import CalibrationObjective
+    from neuroimmune.calibration.run import _write_targets
+
+    spec = {"name": "x", "description": "", "scenario": "lps_2ngkg",
+            "dataset": "lps_2ngkg_cohort_calibration", "estimate": ["k_LPS"],
+            "findings": ["spinas_ibuprofen_tnf"]}
+    problem = problem_from_spec(spec)
+    objective = CalibrationObjective(problem)
+    x = np.array(problem.nominal())
+    fit = FitResult(problem, objective.names, x, objective(x), x[None], np.array([0.0]), {}, 1, 0)
+    _write_targets(objective, fit, tmp_path)
+    header, row = (tmp_path / "targets.csv").read_text().splitlines()
+    cells = dict(zip(header.split(","), row.split(","), strict=True))
+    finding = objective.targets[0].finding
+    model = float(cells["model"])
+    assert cells["finding"] == "spinas_ibuprofen_tnf" and cells["protocol"] == "nsaid_lps"
+    assert model == pytest.approx(objective.target_values(x)["spinas_ibuprofen_tnf"])
+    assert cells["inside"] == str(finding.accepts(model))
+    assert (tmp_path / "targets.png").stat().st_size > 10_000

@@ -77,6 +77,8 @@ def run_calibration(problem_name: str, out: Path, settings: CalibrationSettings)
     objective = CalibrationObjective(problem)
     objective.times = np.linspace(0.0, float(objective.times[-1]), 121)  # a smooth curve
     plot_fit(fit, objective.predictions(fit.best_x), objective.times, out / "fit.png")
+    if objective.targets:
+        _write_targets(objective, fit, out)
     run = CalibrationRun(fit, seconds={"fit": time.perf_counter() - clock})
     if settings.profiles or settings.samples:
         _identifiability(run, problem, out, settings)
@@ -145,6 +147,21 @@ def _preamble(fit: FitResult, settings: CalibrationSettings, chains: Chains | No
                   f"ESS >= {ESS_MIN} for every parameter: "
                   + ("yes." if converged else "no, so no posterior summary is given.")]
     return "\n".join(lines)
+
+
+def _write_targets(objective: CalibrationObjective, fit: FitResult, out: Path) -> None:
+    """The problem's findings from other protocols at the best fit: a table and a figure."""
+    from neuroimmune.plotting.calibration import plot_targets
+
+    values = objective.target_values(fit.best_x)
+    lines = ["finding,protocol,human,accept_min,accept_max,model,residual_sd,inside"]
+    for target in objective.targets:
+        finding, value = target.finding, values[target.finding.id]
+        human = "" if finding.human.value is None else f"{finding.human.value:g}"
+        lines.append(f"{finding.id},{finding.reading.protocol},{human},{finding.accept_min:g},"
+                     f"{finding.accept_max:g},{value:.6g},{target.residual(value):.3f},{finding.accepts(value)}")
+    write_atomically(out / "targets.csv", "\n".join(lines) + "\n")
+    plot_targets(list(objective.targets), values, out / "targets.png")
 
 
 def _write_starts(fit: FitResult, path: Path) -> None:

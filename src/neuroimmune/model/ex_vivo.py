@@ -4,8 +4,11 @@ Human studies of the cholinergic pathway, of endotoxin tolerance and of glucocor
 often measure this, not plasma TNF: whole blood drawn from the volunteer is stimulated
 with LPS in a tube and the TNF it releases is read hours later. The sample's answer
 scales with the monocytes it holds, with what their current state lets a stimulated
-monocyte give (``monocyte_responsiveness``: tolerance, glucocorticoid signalling) and
+monocyte give (``monocyte_responsiveness``: glucocorticoid signalling and priming) and
 with the cholinergic (alpha7 nicotinic) restraint the cells carry from the body.
+Endotoxin tolerance does not enter: it raises the endotoxin a monocyte needs, and the
+tube's stimulus saturates, which is why ex vivo hyporesponsiveness resolves within a
+day while in vivo tolerance lasts a week or more (Kox et al. 2011).
 
 Vagus nerve stimulation lowers this answer for hours after a short stimulation and for
 days with daily stimulation (Koopman et al. 2016), so the cells' cholinergic state is a

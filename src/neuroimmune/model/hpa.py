@@ -9,6 +9,12 @@ or more after TNF and IL-6, which an instant drive cannot give. Chronic
 stress lowers glucocorticoid-receptor sensitivity (glucocorticoid resistance, Miller
 et al. 2008; Cohen et al. 2012), which weakens both the negative feedback and cortisol's
 restraint of inflammation. Stress-reduction practice builds a slow resilience state.
+
+Immune cells see free cortisol: corticosteroid-binding globulin holds most of it at
+rest and saturates at stress levels, so a hydrocortisone infusion raises free cortisol
+far more than total (Dunn et al. 1981). Receptor signalling in immune cells follows the
+free glucocorticoid (cortisol plus dexamethasone at its own potency) with a lag of
+hours, the time of genomic action (``gc_receptor_signal``).
 """
 
 from neuroimmune.model.core import Derived, State, Subsystem, load_parameters
@@ -33,6 +39,10 @@ SUBSYSTEM = Subsystem(
               "k_gr_adaptation * (1 - gr_resistance_max"
               " * hill_up(chronic_load, gr_resistance_ec50, gr_resistance_hill) - GR_sensitivity)",
               "glucocorticoid-receptor sensitivity (1 healthy; lower = resistance)"),
+        State("gc_receptor_signal", "nmol/L", 15.0,
+              "k_gc_receptor * (glucocorticoid_free * GR_sensitivity - gc_receptor_signal)",
+              "glucocorticoid receptor signalling in immune cells, in free-cortisol"
+              " equivalents: free glucocorticoid with a lag of hours"),
         State("resilience", "dimensionless", 0.0,
               "k_resilience_gain * stress_reduction_intensity * (1 - resilience)"
               " - k_resilience_loss * resilience",
@@ -60,6 +70,12 @@ SUBSYSTEM = Subsystem(
                 "delayed cytokine, vagal and interferon drive of CRH neurons"),
         Derived("glucocorticoid", "nmol/L", "cortisol + dexamethasone_potency * dexamethasone_nM",
                 "glucocorticoid receptor agonism in cortisol-equivalents"),
+        Derived("cortisol_free", "nmol/L",
+                "free_ligand(cortisol, cbg_capacity, cbg_cortisol_kd, cortisol_albumin_factor)",
+                "plasma cortisol bound neither to CBG (saturable) nor to albumin (linear)"),
+        Derived("glucocorticoid_free", "nmol/L",
+                "cortisol_free + dexamethasone_free_potency * dexamethasone_nM",
+                "free glucocorticoid receptor agonism in free-cortisol equivalents"),
         Derived("gc_feedback", "dimensionless",
                 "hill_down(glucocorticoid * GR_sensitivity, gr_feedback_ic50, gr_feedback_hill)",
                 "negative feedback of glucocorticoids on CRH and ACTH release"),

@@ -50,6 +50,15 @@ MOTIFS: tuple[Motif, ...] = (
         " code evaluates one exponential, not one per branch",
     ),
     Motif(
+        "free_ligand",
+        ("total", "capacity", "K", "linear"),
+        "(((linear * K + capacity - total)^2 + 4 * linear * K * total)^0.5"
+        " - (linear * K + capacity - total)) / (2 * linear)",
+        "the free part of a ligand held by a saturable binder (binding capacity, dissociation"
+        " constant K) and a linear one (linear = 1 + bound/free ratio of the linear binder):"
+        " the positive root of total = linear * free + capacity * free / (free + K)",
+    ),
+    Motif(
         "relative_gain",
         ("x", "g"),
         "(1 + g * x) / (1 + g)",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from neuroimmune.calibration.fit import FitResult
     from neuroimmune.calibration.profiles import Profile
     from neuroimmune.calibration.sampling import Chains
+    from neuroimmune.calibration.targets import FindingTarget
 
 DPI = 150
 
@@ -67,6 +68,40 @@ def plot_fit(fit: FitResult, predictions: dict[str, np.ndarray], times: np.ndarr
         ax.set_ylabel(f"{BY_NAME[observable].description} ({unit})")
         ax.legend(fontsize=8)
     fig.suptitle(f"{fit.problem.name}: best fit (NLL {fit.best_nll:.1f})")
+    return _save(fig, path)
+
+
+def plot_targets(targets: list[FindingTarget], values: dict[str, float],
+                 path: Path | None = None) -> Figure:
+    """Each calibration finding from another protocol: the study's value and acceptance
+    range beside the model's value at the best fit (one row per finding)."""
+    from matplotlib.figure import Figure
+
+    logarithmic = all(t.logarithmic for t in targets)
+    shown = [v for t in targets for v in (t.finding.accept_min, t.finding.accept_max,
+                                            t.finding.human.value, values[t.finding.id])
+             if v is not None and np.isfinite(v) and (v > 0 or not logarithmic)]
+    span = (min(shown) / 3, max(shown) * 3) if logarithmic else (min(shown) - 1, max(shown) + 1)
+    fig = Figure(figsize=(7.5, 0.6 * len(targets) + 1.4), layout="constrained")
+    ax = fig.add_subplot()
+    for row, target in enumerate(targets):
+        finding = target.finding
+        low = finding.accept_min if np.isfinite(finding.accept_min) else span[0]
+        high = finding.accept_max if np.isfinite(finding.accept_max) else span[1]
+        ax.plot([low, high], [row, row], color="0.75", lw=8, solid_capstyle="butt",
+                label="acceptance" if row == 0 else None)
+        human = finding.human.value
+        if human is not None and (human > 0 or not logarithmic):
+            ax.plot(human, row, "s", color="black", label="study" if row == 0 else None)
+        ax.plot(values[finding.id], row, "o", color="tab:red", label="model" if row == 0 else None)
+    ax.set_yticks(range(len(targets)), [t.finding.id for t in targets])
+    ax.set_ylim(-0.7, len(targets) - 0.3)
+    ax.set_xlim(*span)
+    if logarithmic:
+        ax.set_xscale("log")
+    ax.set_xlabel("statistic (a ratio to the reference reading)" if logarithmic else "statistic")
+    ax.set_title("Calibration findings from other protocols, at the best fit")
+    ax.legend(loc="best", fontsize="small")
     return _save(fig, path)
 
 

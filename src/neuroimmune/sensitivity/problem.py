@@ -33,7 +33,7 @@ sampled log-uniformly."""
 
 DEFAULT_PARAMETERS: tuple[str, ...] = (
     # innate: endotoxin sensing, monocyte activation, cytokine and CRP release
-    "pamp_ec50", "pamp_hill", "k_monocyte_activation", "p_TNF_monocyte", "gc_cytokine_ic50",
+    "pamp_ec50", "pamp_neutralised", "k_monocyte_activation", "p_TNF_monocyte", "gc_cytokine_ic50",
     "tnf_il6_ec50", "p_CRP",
     # gut: the pathobiont niche and the patient's microbiome
     "pathobiont_capacity", "microbiome_health",
