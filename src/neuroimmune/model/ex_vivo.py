@@ -8,7 +8,7 @@ monocyte give (``monocyte_responsiveness``: glucocorticoid signalling and primin
 with the cholinergic (alpha7 nicotinic) restraint the cells carry from the body.
 Endotoxin tolerance does not enter: it raises the endotoxin a monocyte needs, and the
 tube's stimulus saturates, which is why ex vivo hyporesponsiveness resolves within a
-day while in vivo tolerance lasts a week or more (Kox et al. 2011).
+day while in vivo tolerance lasts longer (Kox et al. 2011).
 
 Vagus nerve stimulation lowers this answer for hours after a short stimulation and for
 days with daily stimulation (Koopman et al. 2016), so the cells' cholinergic state is a

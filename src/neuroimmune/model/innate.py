@@ -11,9 +11,9 @@ soluble CD14), so gut-derived resting endotoxin does not activate monocytes.
 Endotoxin tolerance is driven by what the cells experience: each monocyte activation
 sets off a programme that, once its inhibitors are made hours later, leaves the pool
 less sensitive to endotoxin (a raised EC50), and the loss fades over days (Draisma
-et al. 2009; Kox et al. 2011: in vivo tolerance outlasts the day-long ex vivo
-hyporesponsiveness of blood, which a saturating stimulus in the tube does not
-show). Glucocorticoids act in one place, the pro-inflammatory output of a stimulated
+et al. 2009; Kox et al. 2011: ex vivo tolerance of blood resolves within a day, in vivo
+tolerance lasts longer; a saturating stimulus in the tube does not show a raised
+EC50). Glucocorticoids act in one place, the pro-inflammatory output of a stimulated
 monocyte (``monocyte_responsiveness``), through receptor signalling that lags plasma
 (``hpa``); at stress doses they add IL-10 released, where endotoxin is sensed, by cells
 other than blood monocytes (hydrocortisone lowers the IL-10 of stimulated blood in vitro
