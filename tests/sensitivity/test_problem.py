@@ -32,15 +32,15 @@ def test_default_problem_spans_subsystems_within_plausible_ranges():
 
 
 def test_log_uniform_only_for_positive_ranges_over_a_decade():
-    problem = define_problem(["p_TNF_monocyte", "k_CRP", "p_IL10_monocyte", "il10_monocyte_ic50",
+    problem = define_problem(["p_TNF_monocyte", "k_CRP", "tnf_monocyte_gain", "il10_monocyte_ic50",
                               "tnf_monocyte_ec50"])
     scale = {p.name: p.distribution for p in problem.parameters}
-    assert scale == {"p_TNF_monocyte": "log-uniform",   # [100, 1e5]
+    assert scale == {"p_TNF_monocyte": "log-uniform",   # [100, 1e6]
                      "k_CRP": "uniform",                 # [0.025, 0.05]
-                     "p_IL10_monocyte": "uniform",       # [0, 5000]: zero lower bound
+                     "tnf_monocyte_gain": "uniform",     # [0, 3]: zero lower bound
                      "il10_monocyte_ic50": "log-uniform",  # [4, 100]
                      "tnf_monocyte_ec50": "log-uniform"}   # [20, 500]
-    assert problem.salib()["bounds"][0] == pytest.approx([2.0, 5.0])
+    assert problem.salib()["bounds"][0] == pytest.approx([2.0, 6.0])
     corners = problem.to_values(np.array([[lo for lo, _ in problem.salib()["bounds"]],
                                           [hi for _, hi in problem.salib()["bounds"]]]))
     assert corners[0] == pytest.approx([p.low for p in problem.parameters])

@@ -101,7 +101,10 @@ def test_solver_dust_does_not_stop_the_next_segment():
     result = ni.simulate("autoimmune_flare", k_LPS=1.3, baseline_stress=0.35,
                          microbiome_health=0.8, body_weight_kg=85.0, p_TNF_monocyte=0.8 * p_tnf)
     assert np.all(np.isfinite(result["TNF_pg_mL"]))
-    assert result["TNF_pg_mL"].max() > 2 * result["TNF_pg_mL"][0]  # the flare happens
+    # the flare happens: IL-6 and CRP, its clinical marker, rise far above rest (plasma
+    # TNF, mostly constitutive at rest, about doubles)
+    assert result["IL6_pg_mL"].max() > 10 * result["IL6_pg_mL"][0]
+    assert result["CRP_mg_L"].max() > 10.0
 
 
 def test_dust_is_flushed_before_it_decays_into_subnormal_numbers(monkeypatch):

@@ -51,10 +51,13 @@ no rest, and the rest took 9.5-10.0 s instead of 13.7-15.6 s. Seven tenths and a
 fifth of the way sent more patients to the later stages; a third did about as well."""
 
 
-PREDICTED_DAYS = 8
-"""Exact days a patient gets with its predicted monodromy: nearly all converge in 2-5;
-the few that have not by 8 were going on for 20 (measured: 7 in 1,024, a quarter of
-the rest's time), and measuring their own monodromy where they got to is cheaper."""
+PREDICTED_DAYS = 14
+"""Exact days a patient gets with its predicted monodromy before it measures its own
+where it got to (a simulated day per state). With the slow tolerance and glucocorticoid
+priming states most sampled patients converge in 8-12 days: 40 sampled patients
+(default engine) took 27.9 simulated days each with 8, 17 of them needing their own
+monodromy, and 11.0 with 14, 2 of them (those whose resting endotoxin sits near the
+plasma's neutralising capacity, where the first-order prediction is poor)."""
 
 
 @dataclass(frozen=True)
