@@ -6,12 +6,9 @@ mean temperature and heart rate over 0-6 h (``evidence/data/lps_bolus_2ngkg_janu
 weighted by their SDs, and the low-grade fever after 0.8 ng/kg (Reichenberg et al. 2001,
 finding ``reichenberg_fever``, 0.5 degC weighted by its acceptance half-width as two SDs),
 which a single dose level cannot give: without it the fitted fever saturates below
-1 ng/kg. The cytokines are the calibrated defaults, not refitted here.
-The values in fever.toml were fitted before the 0.8 ng/kg term was added, with the
-earlier innate core; with the current core this fit loses the 2 ng/kg fever, so its
-values are not installed (see the known-failure note of ``reichenberg_fever``). Copeland et al.
-2005, Dillingh et al. 2014 and the other fever findings are kept out of the fit as
-validation.
+1 ng/kg. That makes ``reichenberg_fever`` a calibration finding. The cytokines are the
+calibrated defaults, not refitted here. Copeland et al. 2005, Dillingh et al. 2014 and
+the other fever findings are kept out of the fit as validation.
 """
 
 from __future__ import annotations
@@ -25,11 +22,12 @@ from scipy.optimize import least_squares
 import neuroimmune as ni
 from neuroimmune.evidence.datafiles import data_path
 
-NAMES = ("k_PGE2", "pge2_cytokine_ec50", "pge2_cytokine_hill", "heart_rate_per_degC")
+NAMES = ("k_PGE2", "pge2_cytokine_ec50", "pge2_il6_weight", "heart_rate_per_degC")
 """``fever_max`` is held at its ceiling: with one dose level it runs to the end of its
-range, traded against ``pge2_cytokine_ec50``. ``k_temperature`` is held too: two
-first-order lags in series fit the same curve with their rates swapped, so the data
-cannot say which lag is which."""
+range, traded against ``pge2_cytokine_ec50``. ``pge2_cytokine_hill`` is held at 1: left
+free it goes below 1 while the half-maximal drive runs to the end of its range.
+``k_temperature`` is held too: two first-order lags in series fit the same curve with
+their rates swapped, so the data cannot say which lag is which."""
 OBSERVABLES = {"temperature": "temperature_C", "heart_rate": "heart_rate_bpm"}
 LOW_DOSE_FEVER = (0.5, 0.25)
 """Reichenberg et al. 2001: rise in degC over 0-10 h after 0.8 ng/kg, and its SD."""

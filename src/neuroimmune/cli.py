@@ -145,6 +145,8 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: calibration/PROBLEM).")
 @click.option("--starts", default=20, show_default=True, help="Multi-start count.")
+@click.option("--max-iterations", default=200, show_default=True,
+              help="Most L-BFGS-B iterations of each start.")
 @click.option("--seed", default=0, show_default=True,
               help="Seed of the start points and of the posterior chains.")
 @click.option("--workers", default=2, show_default=True,
@@ -161,8 +163,8 @@ def export_sbml(out: Path, pairs: tuple[str, ...], clock_start: float) -> None:
               help="Most L-BFGS-B iterations at each profile point.")
 @click.option("--population", is_flag=True, help="Also fit each subject (population spread).")
 @click.option("--install", is_flag=True, help="Make the result the package defaults.")
-def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, workers: int,
-              samples: int, chains: int, profiles: bool, profile_steps: int,
+def calibrate(problem: str, out_dir: Path | None, starts: int, max_iterations: int, seed: int,
+              workers: int, samples: int, chains: int, profiles: bool, profile_steps: int,
               profile_iterations: int, population: bool, install: bool) -> None:
     """Fit calibration PROBLEM (lps_cohort, cortisol_rhythm) to its human data.
 
@@ -174,8 +176,9 @@ def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, worker
     from neuroimmune.calibration.profiles import ProfileSettings
     from neuroimmune.calibration.run import CalibrationSettings, run_calibration
 
-    if starts < 1 or workers < 1 or samples < 0:
-        fail("--starts and --workers must be at least 1 and --samples at least 0")
+    if starts < 1 or workers < 1 or max_iterations < 1 or samples < 0:
+        fail("--starts, --max-iterations and --workers must be at least 1 and --samples"
+             " at least 0")
     if samples and chains < 2:
         fail("--chains must be at least 2: convergence is judged by comparing chains")
     if profile_steps < 2 or profile_iterations < 1:
@@ -183,7 +186,8 @@ def calibrate(problem: str, out_dir: Path | None, starts: int, seed: int, worker
     out_dir = out_dir or Path("calibration") / problem
     settings = CalibrationSettings(
         starts, seed, workers, samples, population, install, chains=chains, profiles=profiles,
-        profile_settings=ProfileSettings(steps=profile_steps, max_iterations=profile_iterations))
+        profile_settings=ProfileSettings(steps=profile_steps, max_iterations=profile_iterations),
+        max_iterations=max_iterations)
     try:
         run = run_calibration(problem, out_dir, settings)
     except ProblemError as error:

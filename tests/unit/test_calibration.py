@@ -67,6 +67,19 @@ def test_fit_reproduces_with_the_same_seed():
     assert first.best_nll <= CalibrationObjective(problem)(problem.nominal()) + 1e-9
 
 
+def test_each_start_says_why_it_stopped(tmp_path):
+    """A start cut off by the iteration limit must not read as one stuck in another minimum."""
+    from neuroimmune.calibration.run import _write_starts
+
+    problem = load_problem("cortisol_rhythm")
+    fit = fit_problem(problem, n_starts=2, seed=3, n_procs=1, progress=False, max_iterations=1)
+    assert all("ITERATIONS" in stop.upper() for stop in fit.starts_stop), fit.starts_stop
+    _write_starts(fit, tmp_path / "starts.csv")
+    header, *rows = (tmp_path / "starts.csv").read_text().splitlines()
+    assert header.split(",")[:3] == ["start", "nll", "stop"]
+    assert [row.split(",")[2] for row in rows] == list(fit.starts_stop)
+
+
 def test_shipped_defaults_fit_the_cohort_within_the_bound():
     result = ni.simulate("lps_2ngkg")
     data = lps_cohort("calibration").measurements

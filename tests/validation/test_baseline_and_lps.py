@@ -87,9 +87,12 @@ def test_crp_rises_late(builtin):
 
 @pytest.mark.parametrize("score", ["fatigue", "depressed_mood"])
 def test_sickness_symptoms_rise_and_return(builtin, score):
+    """Timing and return; the size is judged against human data by the findings
+    reichenberg_mood (a rise above placebo at 0.8 ng/kg) and lps_no_depressive_episode
+    (HAM-D up by less than 7 points), so here a rise of 0.05 on the 0-1 scale suffices."""
     result = builtin("lps_2ngkg")
     baseline = result[score][0]
-    assert result[score].max() > baseline + 0.1
+    assert result[score].max() > baseline + 0.05
     assert 1.5 <= peak_time(result, score) <= 8
     assert at(result, score, 24) - baseline < 0.03
 

@@ -38,6 +38,8 @@ class FitResult:
     n_starts: int
     seed: int
     extra: dict = field(default_factory=dict)
+    starts_stop: tuple[str, ...] = ()
+    """Why each start's optimiser stopped (converged, iteration limit, ...), in start order."""
 
     def values(self) -> dict[str, float]:
         return {n: float(10.0**v) for n, v in zip(self.names, self.best_x, strict=True)}
@@ -85,9 +87,16 @@ def fit_problem(problem: CalibrationProblem, n_starts: int = 20, seed: int = 0,
     ordered = sorted(result.optimize_result.list, key=lambda r: int(r["id"]))
     xs = np.array([r["x"] for r in ordered])
     nlls = np.array([r["fval"] for r in ordered])
+    stops = tuple(_stop_reason(r) for r in ordered)
     best = int(np.nanargmin(nlls))
     return FitResult(problem, objective.names, xs[best], float(nlls[best]), xs, nlls,
-                     objective.noise_sd(xs[best]), n_starts, seed)
+                     objective.noise_sd(xs[best]), n_starts, seed, starts_stop=stops)
+
+
+def _stop_reason(result) -> str:
+    """The optimiser's own message, so a reader can tell an iteration limit from a minimum."""
+    message = str(result["message"] or "").strip()
+    return " ".join(message.split()).replace(",", ";") or "unknown"
 
 
 def fit_subjects(fit: FitResult, n_procs: int = 2, progress: bool = True) -> dict[int, np.ndarray]:

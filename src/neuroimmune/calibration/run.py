@@ -48,6 +48,8 @@ class CalibrationSettings:
     chains: int = 4
     profiles: bool = False
     profile_settings: ProfileSettings = field(default_factory=ProfileSettings)
+    max_iterations: int = 200
+    """Most L-BFGS-B iterations of each start."""
 
 
 @dataclass
@@ -69,7 +71,8 @@ def run_calibration(problem_name: str, out: Path, settings: CalibrationSettings)
     clock = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     fit = fit_problem(problem, n_starts=settings.n_starts, seed=settings.seed,
-                      n_procs=settings.workers, progress=settings.progress)
+                      n_procs=settings.workers, progress=settings.progress,
+                      max_iterations=settings.max_iterations)
     write_petab(problem, out / "petab")
     write_parameter_file(fit, out / "parameters.toml")
     _write_starts(fit, out / "starts.csv")
@@ -165,10 +168,11 @@ def _write_targets(objective: CalibrationObjective, fit: FitResult, out: Path) -
 
 
 def _write_starts(fit: FitResult, path: Path) -> None:
-    header = "start,nll," + ",".join(f"log10_{n}" for n in fit.names)
+    header = "start,nll,stop," + ",".join(f"log10_{n}" for n in fit.names)
+    stops = fit.starts_stop or ("",) * len(fit.starts_nll)
     lines = [header] + [
-        f"{i},{nll:.6f}," + ",".join(f"{v:.6f}" for v in x)
-        for i, (nll, x) in enumerate(zip(fit.starts_nll, fit.starts_x, strict=True))
+        f"{i},{nll:.6f},{stop}," + ",".join(f"{v:.6f}" for v in x)
+        for i, (nll, stop, x) in enumerate(zip(fit.starts_nll, stops, fit.starts_x, strict=True))
     ]
     write_atomically(path, "\n".join(lines) + "\n")
 

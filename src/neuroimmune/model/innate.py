@@ -4,7 +4,10 @@ Structure after the human endotoxemia model of Windoloski, Olufsen et al. and Do
 et al. 2021: resting monocytes are activated by endotoxin (a Hill coefficient of 1,
 amplified by TNF, restrained by IL-10) and secrete TNF, IL-6, IL-1beta and IL-10 with
 mutual Hill-type regulation (IL-10 restrains TNF and IL-6 with IC50s of their own, IL-6
-restrains itself). A committed-monocyte stage gives the hour of transcription lag before
+restrains itself). IL-10 acts through a signal that lags plasma IL-10 (``il10_signal``):
+its restraint of transcription needs STAT3-induced proteins (Williams et al. 2004; Murray
+2005). Without the lag the IL-10 made at higher doses cut the TNF pulse short before it
+could grow, and the TNF area fell above 2 ng/kg. A committed-monocyte stage gives the hour of transcription lag before
 TNF appears. Plasma neutralises a small resting amount of endotoxin (lipoproteins, LBP,
 soluble CD14), so gut-derived resting endotoxin does not activate monocytes.
 
@@ -72,7 +75,7 @@ SUBSYSTEM = Subsystem(
               " pro-inflammatory output for days once the glucocorticoid has gone"),
         State("TNF", "pg/mL", 6.2,
               "k_TNF * TNF_basal"
-              f" + p_TNF_monocyte * {_MONOCYTE_OUTPUT} * hill_down(IL10, il10_tnf_ic50, il10_tnf_hill)"
+              f" + p_TNF_monocyte * {_MONOCYTE_OUTPUT} * hill_down(il10_signal, il10_tnf_ic50, il10_tnf_hill)"
               " * hill_down(IL6, il6_tnf_ic50, il6_tnf_hill) * neural_tnf_brake * nsaid_tnf_gain"
               " + p_TNF_tissue * effector_excess"
               " - k_TNF * (1 + IFX / infliximab_tnf_kd) * TNF",
@@ -80,7 +83,7 @@ SUBSYSTEM = Subsystem(
         State("IL6", "pg/mL", 0.6,
               "k_IL6 * IL6_basal * baseline_inflammation"
               " + (p_IL6_monocyte + p_IL6_tnf * hill_up(TNF, tnf_il6_ec50, tnf_il6_hill))"
-              f" * {_MONOCYTE_OUTPUT} * hill_down(IL10, il10_il6_ic50, il10_il6_hill)"
+              f" * {_MONOCYTE_OUTPUT} * hill_down(il10_signal, il10_il6_ic50, il10_il6_hill)"
               " * hill_down(IL6, il6_self_ic50, il6_self_hill)"
               " + p_IL6_tissue * effector_excess + p_IL6_interferon * interferon_total"
               " - k_IL6 * (1 - il6r_clearance_share * il6r_occupancy) * IL6",
@@ -88,7 +91,7 @@ SUBSYSTEM = Subsystem(
         State("IL1b", "pg/mL", 0.8,
               "k_IL1b * IL1b_basal"
               f" + il1b_tnf_release_ratio * p_TNF_monocyte * {_MONOCYTE_OUTPUT}"
-              " * hill_down(IL10, il10_tnf_ic50, il10_tnf_hill) * neural_tnf_brake"
+              " * hill_down(il10_signal, il10_tnf_ic50, il10_tnf_hill) * neural_tnf_brake"
               " + p_IL1b_tissue * effector_excess - k_IL1b * IL1b",
               "plasma IL-1beta"),
         State("IL10", "pg/mL", 4.2,
@@ -98,6 +101,10 @@ SUBSYSTEM = Subsystem(
               " + p_IL10_glucocorticoid * hill_up(gc_receptor_signal, gc_il10_ec50, gc_il10_hill)"
               " * saturating(pamp_sensed, pamp_ec50) - k_IL10 * IL10",
               "plasma IL-10"),
+        State("il10_signal", "pg/mL", 4.2,
+              "k_il10_signal * (IL10 - il10_signal)",
+              "IL-10 signalling in monocytes, in plasma IL-10 equivalents: lags plasma IL-10"
+              " because its restraint of cytokine transcription needs STAT3-induced proteins"),
         State("CRP_synthesis", "dimensionless", 0.0,
               "k_CRP_synthesis * (hill_up(il6_signal, il6_crp_ec50, il6_crp_hill)"
               " - CRP_synthesis)",
@@ -119,7 +126,7 @@ SUBSYSTEM = Subsystem(
                 "k_monocyte_activation"
                 " * saturating(pamp_sensed, pamp_ec50 * (1 + tolerance_ec50_gain * tolerance))"
                 " * (1 + tnf_monocyte_gain * hill_up(TNF, tnf_monocyte_ec50, tnf_monocyte_hill))"
-                " * hill_down(IL10, il10_monocyte_ic50, il10_monocyte_hill)",
+                " * hill_down(il10_signal, il10_monocyte_ic50, il10_monocyte_hill)",
                 "rate at which resting monocytes become activated (endotoxin tolerance raises"
                 " the endotoxin needed)"),
         Derived("gc_receptor_activity", "dimensionless",
