@@ -7,10 +7,11 @@ Heart rate rises with temperature. Endothelial COX-2 reads TNF, IL-1beta and IL-
 weights of its own (``pyrogen_drive``): IL-6 acting on its receptor on brain endothelium
 is a circulating pyrogen that the fever of endotoxin needs (Eskilsson et al. 2014, mice;
 Rummel et al. 2006, rats), and it is the cytokine that keeps rising with dose when the
-TNF pulse no longer does. Its weight is fitted to human fever. NSAIDs act here by inhibiting COX (``cox_inhibition``). The same endothelial prostaglandin signal is the humoral route
-of cytokine signalling into the brain (``bbb``: brain cytokines, microglia, sickness), so
-its time course, fitted to human fever, also times that route. No circadian temperature
-rhythm is modelled.
+TNF pulse no longer does; its weight is fitted to human fever. NSAIDs act here by
+inhibiting COX (``cox_inhibition``). The same endothelial prostaglandin signal is the
+humoral route of cytokine signalling into the brain (``bbb``: brain cytokines,
+microglia, sickness), so its time course, fitted to human fever, also times that route.
+No circadian temperature rhythm is modelled.
 """
 
 from neuroimmune.model.core import Derived, State, Subsystem, load_parameters

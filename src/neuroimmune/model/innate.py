@@ -1,15 +1,15 @@
 """Pathogens and innate immunity: endotoxin, monocytes, plasma cytokines, CRP.
 
-Structure after the human endotoxemia model of Windoloski, Olufsen et al. and Dobreva
-et al. 2021: resting monocytes are activated by endotoxin (a Hill coefficient of 1,
+Structure after the human endotoxemia model of Windoloski, Olufsen et al. and Dobreva et
+al. 2021: resting monocytes are activated by endotoxin (a Hill coefficient of 1,
 amplified by TNF, restrained by IL-10) and secrete TNF, IL-6, IL-1beta and IL-10 with
 mutual Hill-type regulation (IL-10 restrains TNF and IL-6 with IC50s of their own, IL-6
 restrains itself). IL-10 acts through a signal that lags plasma IL-10 (``il10_signal``):
-its restraint of transcription needs STAT3-induced proteins (Williams et al. 2004; Murray
-2005). Without the lag the IL-10 made at higher doses cut the TNF pulse short before it
-could grow, and the TNF area fell above 2 ng/kg. A committed-monocyte stage gives the hour of transcription lag before
-TNF appears. Plasma neutralises a small resting amount of endotoxin (lipoproteins, LBP,
-soluble CD14), so gut-derived resting endotoxin does not activate monocytes.
+its restraint of transcription needs STAT3-induced proteins (Williams et al. 2004;
+Murray 2005), and without the lag the IL-10 of a higher dose cuts the TNF pulse short. A
+committed-monocyte stage gives the hour of transcription lag before TNF appears. Plasma
+neutralises a small resting amount of endotoxin (lipoproteins, LBP, soluble CD14), so
+gut-derived resting endotoxin does not activate monocytes.
 
 Endotoxin tolerance is driven by what the cells experience: each monocyte activation
 sets off a programme that, once its inhibitors are made hours later, leaves the pool
