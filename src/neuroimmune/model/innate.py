@@ -22,6 +22,8 @@ monocyte (``monocyte_responsiveness``), through receptor signalling that lags pl
 other than blood monocytes (hydrocortisone lowers the IL-10 of stimulated blood in vitro
 while it raises plasma IL-10 in vivo: van der Poll et al. 1996); a slow priming state left by past
 glucocorticoid exposure enhances that output for days (Barber et al. 1993).
+Beta2-adrenergic tone above rest adds IL-10 through cAMP without waiting for IL-6
+(``adrenergic``), so epinephrine raises IL-10 while it brakes TNF and IL-6.
 We add bacterial and viral pathogens (growth, resident and phagocytic clearance, after
 the acute-inflammation model of Reynolds et al. 2006), autonomic control of cytokine
 release, drug binding, and hepatic CRP.
@@ -97,7 +99,7 @@ SUBSYSTEM = Subsystem(
         State("IL10", "pg/mL", 4.2,
               "k_IL10 * IL10_basal"
               " + (p_IL10_monocyte + p_IL10_il6 * hill_up(IL6, il6_il10_ec50, il6_il10_hill))"
-              " * MA * relative_gain(adrenergic_tone, ne_il10_gain)"
+              " * MA + p_IL10_beta2 * positive(adrenergic_tone - 1, 0.05) * MA"
               " + p_IL10_glucocorticoid * hill_up(gc_receptor_signal, gc_il10_ec50, gc_il10_hill)"
               " * saturating(pamp_sensed, pamp_ec50) - k_IL10 * IL10",
               "plasma IL-10"),
