@@ -29,7 +29,7 @@ SUBSYSTEM = Subsystem(
         State("EPI", "pg/mL", 50.0, "k_epinephrine * (epinephrine_rest - EPI)",
               "plasma epinephrine (adrenal secretion plus infusions)"),
         State("beta2_desensitisation", "dimensionless", 0.0,
-              "k_beta2_desensitisation * positive(beta2_occupancy_excess, 0.001)"
+              "k_beta2_desensitisation * beta2_occupancy_excess"
               " * (1 - beta2_desensitisation) - k_beta2_resensitisation * beta2_desensitisation",
               "share of leukocyte beta2-adrenergic receptors lost to sustained agonist (0-1)"),
     ),

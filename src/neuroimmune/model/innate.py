@@ -99,7 +99,7 @@ SUBSYSTEM = Subsystem(
         State("IL10", "pg/mL", 4.2,
               "k_IL10 * IL10_basal"
               " + (p_IL10_monocyte + p_IL10_il6 * hill_up(IL6, il6_il10_ec50, il6_il10_hill))"
-              " * MA + p_IL10_beta2 * positive(adrenergic_tone - 1, 0.05) * MA"
+              " * MA + p_IL10_beta2 * positive(adrenergic_tone - 1, smoothing_width) * MA"
               " + p_IL10_glucocorticoid * hill_up(gc_receptor_signal, gc_il10_ec50, gc_il10_hill)"
               " * saturating(pamp_sensed, pamp_ec50) - k_IL10 * IL10",
               "plasma IL-10"),
